@@ -1,0 +1,65 @@
+/**
+ * The `ferry` command. Each subcommand lives in commands/<name>.ts and registers itself here;
+ * `main` parses, runs, and turns every failure into a one-line message and an exit code, never
+ * a stack trace.
+ */
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { FerryError } from '../errors.js';
+import { CliExit, ExitCode, processIO, type CliIO } from './context.js';
+import { registerVersion, ferryVersion } from './commands/version.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success (diff: no changes)
+  1  the operation failed or rolled back (diff: changes found)
+  2  bad input, or an error before anything was changed`;
+
+/** Builds the command tree; exposed so tests and docs can inspect it. */
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('ferry')
+    .description('GitOps sync for Kubernetes: from Git to a healthy cluster, with rollback.')
+    .version(ferryVersion(), '--version', 'print the ferry version')
+    .addOption(new Option('--kubeconfig <path>', 'path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)'))
+    .addOption(new Option('--context <name>', 'the kubeconfig context to use'))
+    .addOption(new Option('-n, --namespace <namespace>', 'the namespace to work in'))
+    .addOption(new Option('-v, --verbose', 'log what ferry does to stderr'))
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  registerVersion(program, io);
+  return program;
+}
+
+/** Runs the CLI with `argv` (as in process.argv) and resolves to the exit code. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.Ok;
+  } catch (error) {
+    return exitCodeFor(error, io);
+  }
+}
+
+function exitCodeFor(error: unknown, io: CliIO): number {
+  if (error instanceof CliExit) return error.exitCode;
+  if (error instanceof CommanderError) {
+    // Help and version print and exit 0; usage errors have already been printed by commander.
+    return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
+  }
+  if (error instanceof FerryError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    return ExitCode.Error;
+  }
+  io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return ExitCode.Error;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await main(process.argv);
+}
