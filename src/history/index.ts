@@ -1,0 +1,7 @@
+/**
+ * The release history of a GitSync: one Secret per applied revision holding the rendered objects
+ * (gzip'd JSON) and the inventory. It answers "what did ferry last apply" (the three-way base),
+ * "what was the last good revision" (where a rollback goes) and "did this revision already fail".
+ */
+export { HistoryStore, HistoryError, HISTORY_LABEL, findLastGood, isKnownFailedRevision, type HistoryClient } from './store.js';
+export type { HistoryEntry, HistorySummary, HistoryAction, HistoryResult } from './entry.js';
