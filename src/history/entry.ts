@@ -20,6 +20,8 @@ export interface HistorySummary {
   message: string;
   /** For a rollback: the revision that failed and was rolled back from. */
   rolledBackFrom?: string;
+  /** A hash of the rendered objects: tells a re-render of the same commit with other inputs apart. */
+  digest?: string;
 }
 
 /** A whole entry: the summary plus the rendered objects (the three-way base of the next sync). */

@@ -94,6 +94,7 @@ export class HistoryStore {
       durationMs: entry.durationMs,
       message: entry.message,
       ...(entry.rolledBackFrom ? { rolledBackFrom: entry.rolledBackFrom } : {}),
+      ...(entry.digest ? { digest: entry.digest } : {}),
     };
     await this.client.create({
       apiVersion: 'v1',
@@ -166,6 +167,7 @@ function annotationsOf(summary: HistorySummary): Record<string, string> {
     [`${ANNOTATION_PREFIX}message`]: summary.message.slice(0, 1024),
   };
   if (summary.rolledBackFrom) annotations[`${ANNOTATION_PREFIX}rolled-back-from`] = summary.rolledBackFrom;
+  if (summary.digest) annotations[`${ANNOTATION_PREFIX}digest`] = summary.digest;
   return annotations;
 }
 
@@ -179,6 +181,7 @@ function summaryOf(secret: KubeObject): HistorySummary | undefined {
     return undefined;
   }
   const rolledBackFrom = annotations[`${ANNOTATION_PREFIX}rolled-back-from`];
+  const digest = annotations[`${ANNOTATION_PREFIX}digest`];
   return {
     number,
     revision,
@@ -188,5 +191,6 @@ function summaryOf(secret: KubeObject): HistorySummary | undefined {
     durationMs: Number(annotations[`${ANNOTATION_PREFIX}duration-ms`] ?? 0),
     message: annotations[`${ANNOTATION_PREFIX}message`] ?? '',
     ...(rolledBackFrom ? { rolledBackFrom } : {}),
+    ...(digest ? { digest } : {}),
   };
 }

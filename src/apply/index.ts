@@ -1,0 +1,29 @@
+/**
+ * Applying a revision: the pure planner (dependency DAG → ordered layers), the executor (server
+ * dry-run, then create / JSON-patch / recreate layer by layer through src/kube), ownership rules
+ * (sync labels, adoption) and prune. It decides no policy: whether to roll back is src/sync's call.
+ */
+export { planLayers, deletionOrder, kindRank, type Plan, type PlannedLayer } from './planner.js';
+export { applyObjects, ApplyError, type ApplyClient, type ApplyRequest, type ApplyResult } from './executor.js';
+export { pruneObjects, pruneCandidates, PruneRefusedError, type PruneRequest } from './prune.js';
+export {
+  summarizeChanges,
+  hasWrites,
+  describeFailures,
+  type ChangeAction,
+  type ChangeEntry,
+  type ChangeSetSummary,
+  type ApplyEvent,
+} from './changeset.js';
+export {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  SYNC_LABEL,
+  ADOPT_ANNOTATION,
+  FORCE_ANNOTATION,
+  PRUNE_ANNOTATION,
+  OwnershipConflictError,
+  syncId,
+  withSyncLabels,
+  checkOwnership,
+} from './ownership.js';

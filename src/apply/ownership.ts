@@ -1,0 +1,62 @@
+import type { KubeObject } from '../objects.js';
+import { formatRef, refOf } from '../objects.js';
+import { FerryError } from '../errors.js';
+
+/** Labels every object ferry applies carries (DESIGN.md, "The GitSync resource"). */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'ferry';
+export const SYNC_LABEL = 'ferry.dev/sync';
+
+/** Annotations users set on objects in Git to steer ferry. */
+export const ADOPT_ANNOTATION = 'ferry.dev/adopt';
+export const FORCE_ANNOTATION = 'ferry.dev/force';
+export const PRUNE_ANNOTATION = 'ferry.dev/prune';
+
+/** `<namespace>.<name>` of a GitSync: the value of the sync label on everything it owns. */
+export function syncId(namespace: string, name: string): string {
+  return `${namespace}.${name}`;
+}
+
+/** A copy of `object` carrying the managed-by and sync labels. */
+export function withSyncLabels(object: KubeObject, sync: string): KubeObject {
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      labels: { ...(object.metadata.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [SYNC_LABEL]: sync },
+    },
+  };
+}
+
+/** Raised when an object exists but belongs to someone else. */
+export class OwnershipConflictError extends FerryError {}
+
+/** True when an annotation is set to "true" on the object. */
+export function isAnnotationTrue(object: KubeObject | undefined | null, annotation: string): boolean {
+  return object?.metadata.annotations?.[annotation] === 'true';
+}
+
+/**
+ * Decides whether ferry may write to an existing object. An object labelled by another GitSync
+ * is never taken over; an object ferry did not create is taken over only when the manifest in
+ * Git says `ferry.dev/adopt: "true"`. Returns the error to report, or undefined when it may.
+ */
+export function checkOwnership(desired: KubeObject, live: KubeObject, sync: string): OwnershipConflictError | undefined {
+  const ref = formatRef(refOf(live));
+  const owner = live.metadata.labels?.[SYNC_LABEL];
+  if (owner === sync) return undefined;
+  if (owner) {
+    return new OwnershipConflictError(
+      'APPLY_OWNED_BY_OTHER_SYNC',
+      `${ref}: owned by GitSync ${owner.replace('.', '/')} (label ${SYNC_LABEL}=${owner}); ferry does not take over another sync's objects — remove it from one of the two repositories`,
+      { details: { ref: refOf(live), owner } },
+    );
+  }
+  if (isAnnotationTrue(desired, ADOPT_ANNOTATION)) return undefined;
+  const manager = live.metadata.labels?.[MANAGED_BY_LABEL];
+  return new OwnershipConflictError(
+    'APPLY_NOT_MANAGED',
+    `${ref}: already exists and was not created by ferry${manager ? ` (managed by ${manager})` : ''}; set the annotation ${ADOPT_ANNOTATION}: "true" in Git to let ferry adopt it`,
+    { details: { ref: refOf(live), ...(manager ? { manager } : {}) } },
+  );
+}

@@ -1,0 +1,9 @@
+/**
+ * One reconcile of one sync: source → render → diff → apply → health → prune → history, with
+ * rollback to the last good revision when a revision fails. No loops or servers live here: the
+ * agent schedules reconciles, the CLI runs one.
+ */
+export { reconcile, digestOf, shortRevision, type SyncDeps, type SyncOptions, type SyncEvent } from './reconcile.js';
+export { settingsFromGitSync, InvalidGitSyncError, DEFAULT_SETTINGS, DEFAULT_NOTIFY_EVENTS, type SyncSettings, type SyncSource, type SubstituteFrom, type NotifySpec } from './settings.js';
+export { SyncReason, type SyncOutcome, type SyncResult, type DriftedObject, type RollbackReport } from './outcome.js';
+export { parseDuration, formatDuration } from './duration.js';

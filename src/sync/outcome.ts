@@ -1,0 +1,83 @@
+import type { ObjectRef } from '../objects.js';
+import type { ChangeEntry } from '../apply/index.js';
+import type { HistorySummary } from '../history/index.js';
+import type { Health, HealthSnapshot } from '../health/index.js';
+
+/** How a reconcile ended. */
+export type SyncResult =
+  /** A new revision (or a drift correction) was applied and is healthy. */
+  | 'Synced'
+  /** Nothing to do: Git and the cluster agree. */
+  | 'Unchanged'
+  /** The cluster left Git and self-heal is off: reported, not corrected. */
+  | 'Drifted'
+  /** The revision failed and was rolled back to the last good one. */
+  | 'RolledBack'
+  /** The revision failed; nothing (or no rollback) could restore a good state. */
+  | 'Failed'
+  /** A dry run: everything computed and validated, nothing written. */
+  | 'DryRun';
+
+/** Named reasons, as they appear in GitSync conditions and events. */
+export const SyncReason = {
+  Synced: 'Synced',
+  Unchanged: 'Unchanged',
+  DriftDetected: 'DriftDetected',
+  DriftCorrected: 'DriftCorrected',
+  SourceUnavailable: 'SourceUnavailable',
+  RenderFailed: 'RenderFailed',
+  ApplyFailed: 'ApplyFailed',
+  PruneFailed: 'PruneFailed',
+  HealthCheckFailed: 'HealthCheckFailed',
+  RolledBack: 'RolledBack',
+  RollbackFailed: 'RollbackFailed',
+  KnownFailedRevision: 'KnownFailedRevision',
+  Pinned: 'Pinned',
+  DryRun: 'DryRun',
+} as const;
+export type SyncReason = (typeof SyncReason)[keyof typeof SyncReason];
+
+/** One object whose live state left Git. */
+export interface DriftedObject {
+  ref: ObjectRef;
+  change: 'changed' | 'deleted';
+  /** Changed fields as JSON pointers (`/spec/replicas`). */
+  paths: string[];
+}
+
+export interface RollbackReport {
+  from: string;
+  to: string;
+  changes: ChangeEntry[];
+  health?: HealthSnapshot;
+  succeeded: boolean;
+  message: string;
+}
+
+/** Everything one reconcile did and found: the agent writes status and alerts from it. */
+export interface SyncOutcome {
+  result: SyncResult;
+  reason: SyncReason;
+  /** One line for people: what happened, and for failures what to do. */
+  message: string;
+  /** The revision the source resolved to (commit SHA or directory content hash). */
+  revision?: string;
+  /** The revision whose objects are on the cluster after this reconcile. */
+  appliedRevision?: string;
+  lastGoodRevision?: string;
+  failedRevision?: string;
+  /** Objects applied this time, with what was done to each. */
+  changes: ChangeEntry[];
+  /** Objects whose live state had left Git before this reconcile. */
+  drift: DriftedObject[];
+  /** Whether the drift above was corrected. */
+  driftCorrected: boolean;
+  health?: Health;
+  healthDetails?: HealthSnapshot;
+  rollback?: RollbackReport;
+  /** What the sync owns now. */
+  inventory: ObjectRef[];
+  history: HistorySummary[];
+  startedAt: string;
+  durationMs: number;
+}

@@ -1,0 +1,158 @@
+import type { KubeObject } from '../objects.js';
+import { isJsonObject } from '../objects.js';
+import { FerryError } from '../errors.js';
+import type { GitCredentials, GitRef } from '../source/index.js';
+import type { RenderType } from '../render/index.js';
+import type { IgnoreRule } from '../diff/index.js';
+import { parseDuration } from './duration.js';
+
+/** Where a sync's manifests come from. */
+export type SyncSource =
+  | { type: 'git'; url: string; ref?: GitRef; path?: string; credentials?: GitCredentials; timeoutMs?: number }
+  | { type: 'directory'; dir: string; path?: string };
+
+/** A reference from a GitSync to a Secret or ConfigMap in its namespace. */
+export interface SubstituteFrom {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  optional: boolean;
+}
+
+export interface NotifySpec {
+  type: string;
+  secretName: string;
+  events: string[];
+}
+
+/**
+ * Everything one sync needs to know, with defaults applied: what the GitSync resource says, or
+ * what `ferry apply` was told on the command line. The same settings drive both.
+ */
+export interface SyncSettings {
+  namespace: string;
+  name: string;
+  source: SyncSource;
+  /** A Secret with username/password or bearerToken (the agent resolves it into credentials). */
+  secretName?: string;
+  renderType: RenderType;
+  substitute: Record<string, string>;
+  substituteFrom: SubstituteFrom[];
+  targetNamespace?: string;
+  prune: boolean;
+  selfHeal: boolean;
+  suspend: boolean;
+  force: boolean;
+  healthTimeoutMs: number;
+  rollback: boolean;
+  historyLimit: number;
+  ignore: IgnoreRule[];
+  intervalMs: number;
+  schedule?: string;
+  notify: NotifySpec[];
+}
+
+export const DEFAULT_SETTINGS = {
+  renderType: 'auto',
+  prune: true,
+  selfHeal: true,
+  suspend: false,
+  force: false,
+  healthTimeoutMs: 5 * 60_000,
+  rollback: true,
+  historyLimit: 10,
+  intervalMs: 60_000,
+} as const;
+
+export const DEFAULT_NOTIFY_EVENTS = ['drift', 'drift-resolved', 'failed', 'rolledBack', 'recovered'];
+
+/** Raised when a GitSync's spec cannot be used; names the GitSync and the field. */
+export class InvalidGitSyncError extends FerryError {}
+
+/**
+ * Reads a GitSync object (as the API serves it) into settings, applying the documented defaults
+ * and rejecting what the CRD schema cannot express (two refs at once, a bad duration).
+ */
+export function settingsFromGitSync(gitsync: KubeObject): SyncSettings {
+  const where = `GitSync/${gitsync.metadata.namespace ?? ''}/${gitsync.metadata.name}`;
+  const fail = (field: string, message: string): never => {
+    throw new InvalidGitSyncError('GITSYNC_INVALID', `${where}: ${field}: ${message}`, { details: { field } });
+  };
+  const spec = isJsonObject(gitsync.spec) ? gitsync.spec : fail('spec', 'missing');
+  const source = isJsonObject(spec.source) ? spec.source : fail('spec.source', 'missing');
+  if (typeof source.url !== 'string' || source.url === '') fail('spec.source.url', 'missing');
+  const render = isJsonObject(spec.render) ? spec.render : {};
+  const health = isJsonObject(spec.health) ? spec.health : {};
+  const rollback = isJsonObject(spec.rollback) ? spec.rollback : {};
+  const duration = (value: unknown, field: string, fallback: number) =>
+    typeof value === 'string' ? catchAs(() => parseDuration(value, field), fail, field) : fallback;
+
+  const ref = parseRefObject(source.ref, fail);
+  const settings: SyncSettings = {
+    namespace: gitsync.metadata.namespace ?? 'default',
+    name: gitsync.metadata.name,
+    source: {
+      type: 'git',
+      url: source.url as string,
+      ...(ref ? { ref } : {}),
+      path: typeof source.path === 'string' ? source.path : '.',
+      timeoutMs: duration(source.timeout, 'spec.source.timeout', 60_000),
+    },
+    renderType: (['auto', 'plain', 'kustomize'] as const).find((t) => t === render.type) ?? DEFAULT_SETTINGS.renderType,
+    substitute: isJsonObject(render.substitute) ? Object.fromEntries(Object.entries(render.substitute).map(([k, v]) => [k, String(v)])) : {},
+    substituteFrom: Array.isArray(render.substituteFrom)
+      ? render.substituteFrom.filter(isJsonObject).map((item) => ({
+          kind: item.kind === 'Secret' ? 'Secret' : 'ConfigMap',
+          name: String(item.name ?? ''),
+          optional: item.optional === true,
+        }))
+      : [],
+    prune: spec.prune !== false,
+    selfHeal: spec.selfHeal !== false,
+    suspend: spec.suspend === true,
+    force: spec.force === true,
+    healthTimeoutMs: duration(health.timeout, 'spec.health.timeout', DEFAULT_SETTINGS.healthTimeoutMs),
+    rollback: rollback.enabled !== false,
+    historyLimit: typeof spec.historyLimit === 'number' && spec.historyLimit > 0 ? Math.floor(spec.historyLimit) : DEFAULT_SETTINGS.historyLimit,
+    ignore: Array.isArray(spec.ignoreDifferences)
+      ? spec.ignoreDifferences.filter(isJsonObject).map((rule) => ({
+          ...(typeof rule.group === 'string' ? { group: rule.group } : {}),
+          ...(typeof rule.kind === 'string' ? { kind: rule.kind } : {}),
+          ...(typeof rule.name === 'string' ? { name: rule.name } : {}),
+          ...(typeof rule.namespace === 'string' ? { namespace: rule.namespace } : {}),
+          jsonPointers: Array.isArray(rule.jsonPointers) ? rule.jsonPointers.map(String) : [],
+        }))
+      : [],
+    intervalMs: duration(source.interval, 'spec.source.interval', DEFAULT_SETTINGS.intervalMs),
+    notify: Array.isArray(spec.notify)
+      ? spec.notify.filter(isJsonObject).map((item) => ({
+          type: String(item.type ?? ''),
+          secretName: isJsonObject(item.secretRef) ? String(item.secretRef.name ?? '') : '',
+          events: Array.isArray(item.events) ? item.events.map(String) : DEFAULT_NOTIFY_EVENTS,
+        }))
+      : [],
+  };
+  if (isJsonObject(source.secretRef) && typeof source.secretRef.name === 'string') settings.secretName = source.secretRef.name;
+  if (typeof spec.targetNamespace === 'string' && spec.targetNamespace) settings.targetNamespace = spec.targetNamespace;
+  if (typeof source.schedule === 'string' && source.schedule) settings.schedule = source.schedule;
+  return settings;
+}
+
+function parseRefObject(value: unknown, fail: (field: string, message: string) => never): GitRef | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isJsonObject(value)) return fail('spec.source.ref', 'must be an object with one of branch, tag, semver, commit');
+  const set = (['branch', 'tag', 'semver', 'commit'] as const).filter((key) => typeof value[key] === 'string' && value[key] !== '');
+  if (set.length > 1) fail('spec.source.ref', `set only one of branch, tag, semver, commit (found ${set.join(', ')})`);
+  const key = set[0];
+  if (!key) return undefined;
+  const text = value[key] as string;
+  if (key === 'commit' && !/^[0-9a-f]{40}$/.test(text)) fail('spec.source.ref.commit', 'must be a full 40-character commit SHA');
+  return { [key]: text } as GitRef;
+}
+
+function catchAs<T>(work: () => T, fail: (field: string, message: string) => never, field: string): T {
+  try {
+    return work();
+  } catch (error) {
+    return fail(field, error instanceof Error ? error.message.replace(`${field}: `, '') : String(error));
+  }
+}
