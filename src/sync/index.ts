@@ -7,3 +7,4 @@ export { reconcile, digestOf, shortRevision, type SyncDeps, type SyncOptions, ty
 export { settingsFromGitSync, InvalidGitSyncError, DEFAULT_SETTINGS, DEFAULT_NOTIFY_EVENTS, type SyncSettings, type SyncSource, type SubstituteFrom, type NotifySpec } from './settings.js';
 export { SyncReason, type SyncOutcome, type SyncResult, type DriftedObject, type RollbackReport } from './outcome.js';
 export { parseDuration, formatDuration } from './duration.js';
+export { formatInventoryEntry, parseInventoryEntry } from './inventory.js';
