@@ -41,6 +41,8 @@ export interface ApplyRequest {
   dryRun?: boolean;
   /** Stop after the diff: no dry-run requests, no writes (drift detection, `ferry diff`). */
   diffOnly?: boolean;
+  /** Refuse objects owned by another sync or not created by ferry (default true). */
+  checkOwnership?: boolean;
   /** Recreate objects whose immutable fields changed (else only objects annotated `ferry.dev/force`). */
   force?: boolean;
   ignore?: IgnoreRule[];
@@ -97,7 +99,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   const listKeys = await collectListKeys(client, prepared, crdsInSet);
   for (const item of prepared) {
     if (item.awaitsCrd || !item.resource) continue;
-    const ownership = item.live ? checkOwnership(item.desired, item.live, request.sync) : undefined;
+    const ownership = item.live && request.checkOwnership !== false ? checkOwnership(item.desired, item.live, request.sync) : undefined;
     if (ownership) {
       problems.push({ ref: refOf(item.desired), action: 'failed', error: ownership, message: ownership.message });
       continue;

@@ -8,6 +8,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { FerryError } from '../errors.js';
 import { CliExit, ExitCode, processIO, type CliIO } from './context.js';
 import { registerVersion, ferryVersion } from './commands/version.js';
+import { registerApply } from './commands/apply.js';
+import { registerDiff } from './commands/diff.js';
+import { registerStatus } from './commands/status.js';
+import { registerSync } from './commands/sync.js';
+import { registerHistory } from './commands/history.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerSuspend, registerResume } from './commands/suspend.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -31,6 +38,14 @@ export function buildProgram(io: CliIO): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
+  registerStatus(program, io);
+  registerDiff(program, io);
+  registerApply(program, io);
+  registerSync(program, io);
+  registerHistory(program, io);
+  registerRollback(program, io);
+  registerSuspend(program, io);
+  registerResume(program, io);
   registerVersion(program, io);
   return program;
 }

@@ -8,3 +8,5 @@ export { settingsFromGitSync, InvalidGitSyncError, DEFAULT_SETTINGS, DEFAULT_NOT
 export { SyncReason, type SyncOutcome, type SyncResult, type DriftedObject, type RollbackReport } from './outcome.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { formatInventoryEntry, parseInventoryEntry } from './inventory.js';
+export { fetchSource, renderSource } from './reconcile.js';
+export { resolveSyncInputs, SyncInputError, type InputsClient } from './inputs.js';

@@ -5,7 +5,7 @@ import { FerryError, describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
-import { GitSource, readLocalDirectory, type SourceFile } from '../source/index.js';
+import { readLocalDirectory, type GitSource, type SourceFile } from '../source/index.js';
 import { renderManifests } from '../render/index.js';
 import { waitForHealth, type HealthSnapshot, type WaitResult } from '../health/index.js';
 import {
@@ -100,14 +100,7 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   // 2. Render and validate: every problem is reported, nothing is applied.
   let rendered: KubeObject[];
   try {
-    const result = await renderManifests({
-      files,
-      path: settings.source.path ?? '.',
-      type: settings.renderType,
-      substitute: settings.substitute,
-      ...(settings.targetNamespace ? { targetNamespace: settings.targetNamespace } : {}),
-    });
-    rendered = result.objects.map((item) => item.object);
+    rendered = await renderSource(settings, files);
   } catch (error) {
     return finish({ result: 'Failed', reason: SyncReason.RenderFailed, message: describeError(error), revision });
   }
@@ -379,13 +372,26 @@ async function rollBack(
   return { succeeded, message, report, ...(entry ? { entry } : {}) };
 }
 
-async function fetchSource(settings: SyncSettings, deps: SyncDeps, signal?: AbortSignal): Promise<{ files: SourceFile[]; revision: string }> {
+/** Fetches the sync's source: the files under its path and the revision they are at. */
+export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, 'git'>, signal?: AbortSignal): Promise<{ files: SourceFile[]; revision: string }> {
   const source = settings.source;
   if (source.type === 'directory') return readLocalDirectory(source.dir, source.path);
   if (!deps.git) throw new FerryError('SYNC_NO_GIT', 'no Git client configured for a git source');
   const fetched = await deps.git.fetch(source.url, source.ref, source.credentials, signal);
   const files = await deps.git.readFiles(source.url, fetched.commit, source.path);
   return { files, revision: fetched.commit };
+}
+
+/** Renders fetched files into validated objects, as the sync's render settings say. */
+export async function renderSource(settings: SyncSettings, files: SourceFile[]): Promise<KubeObject[]> {
+  const result = await renderManifests({
+    files,
+    path: settings.source.path ?? '.',
+    type: settings.renderType,
+    substitute: settings.substitute,
+    ...(settings.targetNamespace ? { targetNamespace: settings.targetNamespace } : {}),
+  });
+  return result.objects.map((item) => item.object);
 }
 
 /** Objects that were applied before and whose live state no longer matches: drift. */

@@ -1,0 +1,127 @@
+import { basename } from 'node:path';
+import { Option, type Command } from 'commander';
+import { formatRef, objectKey } from '../../objects.js';
+import { reconcile, parseDuration, type SyncOutcome, type SyncSettings, DEFAULT_SETTINGS } from '../../sync/index.js';
+import { connect, globalOptions, namespaceOf } from '../cluster.js';
+import { CliExit, ExitCode, type CliIO } from '../context.js';
+import { parseOutputFormat, printData, type Column } from '../output.js';
+import { progressPrinter } from '../progress.js';
+import { collectKeyValue, gitSourceFor, sourceFromArg } from '../source-arg.js';
+
+interface ApplyFlags {
+  name?: string;
+  ref?: string;
+  path?: string;
+  prune?: boolean;
+  allowEmpty?: boolean;
+  timeout: string;
+  dryRun?: boolean;
+  force?: boolean;
+  rollback: boolean;
+  historyLimit: string;
+  targetNamespace?: string;
+  substitute?: Record<string, string>;
+  renderType: 'auto' | 'plain' | 'kustomize';
+  output?: string;
+}
+
+interface ResultRow {
+  object: string;
+  action: string;
+  health: string;
+  message: string;
+}
+
+export function registerApply(program: Command, io: CliIO): void {
+  program
+    .command('apply')
+    .description('sync a directory or Git repository to the cluster once, exactly as the agent would (diff, ordered apply, health, prune, history, rollback)')
+    .argument('<source>', 'a directory, or a Git URL (http:// or https://)')
+    .option('--name <name>', 'the sync name that owns the objects (default: the directory or repository name)')
+    .option('--ref <ref>', 'Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: branch main)')
+    .option('--path <path>', 'directory within the source that holds the manifests', '.')
+    .option('--prune', 'delete objects that the previous revision applied and this one no longer has')
+    .option('--allow-empty', 'let --prune delete everything when the source renders no objects')
+    .option('--timeout <duration>', 'how long to wait for the objects to become healthy', '5m')
+    .option('--dry-run', 'validate against the server and print the plan; write nothing')
+    .option('--force', 'recreate objects whose immutable fields changed')
+    .option('--no-rollback', 'do not roll back to the last good revision when this one fails')
+    .option('--history-limit <n>', 'history entries to keep', String(DEFAULT_SETTINGS.historyLimit))
+    .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
+    .option('--substitute <KEY=VALUE>', 'a ${KEY} substitution (repeatable)', collectKeyValue)
+    .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize']).default('auto'))
+    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .action(async (sourceArg: string, flags: ApplyFlags, command: Command) => {
+      const format = parseOutputFormat(flags.output, ['table', 'wide', 'json', 'yaml']);
+      const options = globalOptions(command);
+      const client = connect(options);
+      const namespace = namespaceOf(options, client);
+      const source = sourceFromArg(sourceArg, flags);
+      const name = flags.name ?? defaultName(sourceArg);
+      const settings: SyncSettings = {
+        namespace,
+        name,
+        source,
+        renderType: flags.renderType,
+        substitute: flags.substitute ?? {},
+        substituteFrom: [],
+        ...(flags.targetNamespace ? { targetNamespace: flags.targetNamespace } : {}),
+        prune: Boolean(flags.prune),
+        selfHeal: true,
+        suspend: false,
+        force: Boolean(flags.force),
+        healthTimeoutMs: parseDuration(flags.timeout, '--timeout'),
+        rollback: flags.rollback,
+        historyLimit: Number(flags.historyLimit),
+        ignore: [],
+        intervalMs: DEFAULT_SETTINGS.intervalMs,
+        notify: [],
+      };
+      const outcome = await reconcile(
+        settings,
+        { client, git: gitSourceFor(io.env) },
+        { ...(flags.dryRun ? { dryRun: true } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}), onEvent: progressPrinter(io) },
+      );
+      printOutcome(io, format, outcome);
+      if (outcome.result === 'Failed' || outcome.result === 'RolledBack') throw new CliExit(ExitCode.Failure);
+    });
+}
+
+/** `ferry apply ./shop` syncs as "shop"; a URL as its repository name. */
+function defaultName(sourceArg: string): string {
+  const last = basename(sourceArg.replace(/\/+$/, '').replace(/\.git$/, ''));
+  const name = last.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  return name || 'default';
+}
+
+export function printOutcome(io: CliIO, format: ReturnType<typeof parseOutputFormat>, outcome: SyncOutcome): void {
+  const health = new Map((outcome.healthDetails?.results ?? []).map((r) => [objectKey(r.ref), r.health]));
+  const rows: ResultRow[] = outcome.changes.map((entry) => {
+    const h = health.get(objectKey(entry.ref));
+    return {
+      object: formatRef(entry.ref),
+      action: entry.action,
+      health: h?.status ?? (entry.action === 'deleted' ? '-' : ''),
+      message: entry.action === 'failed' ? entry.error?.message ?? entry.message ?? '' : h && h.status !== 'Healthy' ? h.message : entry.message ?? '',
+    };
+  });
+  const columns: Column<ResultRow>[] = [
+    { header: 'OBJECT', value: (r) => r.object },
+    { header: 'ACTION', value: (r) => r.action },
+    { header: 'HEALTH', value: (r) => r.health },
+    { header: 'MESSAGE', value: (r) => r.message },
+  ];
+  const data = {
+    result: outcome.result,
+    reason: outcome.reason,
+    message: outcome.message,
+    revision: outcome.revision,
+    appliedRevision: outcome.appliedRevision,
+    failedRevision: outcome.failedRevision,
+    objects: rows,
+    ...(outcome.rollback ? { rollback: { from: outcome.rollback.from, to: outcome.rollback.to, succeeded: outcome.rollback.succeeded } } : {}),
+    durationMs: outcome.durationMs,
+  };
+  if (rows.length > 0 || format === 'json' || format === 'yaml') printData(io, format, data, { rows, columns });
+  if (format === 'table' || format === 'wide') io.stderr.write(`${outcome.result}: ${outcome.message}\n`);
+}

@@ -1,0 +1,126 @@
+import type { Command } from 'commander';
+import { describeError } from '../../errors.js';
+import type { KubeObject } from '../../objects.js';
+import { objectKey, refOf } from '../../objects.js';
+import { applyObjects, pruneCandidates, syncId } from '../../apply/index.js';
+import { diffObject, diffToJson, formatDiff, summarizeDiffs, type ObjectDiff } from '../../diff/index.js';
+import { HistoryStore } from '../../history/index.js';
+import { fetchSource, renderSource, resolveSyncInputs, settingsFromGitSync, DEFAULT_SETTINGS, type SyncSettings } from '../../sync/index.js';
+import { connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
+import { CliExit, ExitCode, type CliIO } from '../context.js';
+import { parseOutputFormat } from '../output.js';
+import { collectKeyValue, gitSourceFor, isGitUrl, sourceFromArg } from '../source-arg.js';
+import { existsSync } from 'node:fs';
+
+interface DiffFlags {
+  name?: string;
+  ref?: string;
+  path?: string;
+  prune?: boolean;
+  targetNamespace?: string;
+  substitute?: Record<string, string>;
+  output?: string;
+}
+
+export function registerDiff(program: Command, io: CliIO): void {
+  program
+    .command('diff')
+    .description('show how the cluster differs from Git, as kubectl diff does (exit 0: no changes, 1: changes, 2: error)')
+    .argument('<source>', 'a GitSync name, a directory, or a Git URL')
+    .option('--name <name>', 'for a directory or URL: the sync whose last applied revision is the three-way base')
+    .option('--ref <ref>', 'Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA')
+    .option('--path <path>', 'directory within the source that holds the manifests', '.')
+    .option('--prune', 'for a directory or URL with --name: also show objects that would be pruned')
+    .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
+    .option('--substitute <KEY=VALUE>', 'a ${KEY} substitution (repeatable)', collectKeyValue)
+    .option('-o, --output <format>', 'diff (default) or json', 'diff')
+    .action(async (sourceArg: string, flags: DiffFlags, command: Command) => {
+      if (flags.output !== 'diff' && flags.output !== 'json') parseOutputFormat(flags.output, ['json']);
+      const options = globalOptions(command);
+      try {
+        const client = connect(options);
+        const namespace = namespaceOf(options, client);
+        const fromGitSync = !isGitUrl(sourceArg) && !existsSync(sourceArg);
+        let settings: SyncSettings;
+        let secretValues: string[] = [];
+        if (fromGitSync) {
+          const gitsync = await getGitSync(client, namespace, sourceArg);
+          ({ settings, secretValues } = await resolveSyncInputs(client, settingsFromGitSync(gitsync)));
+        } else {
+          settings = cliSettings(namespace, flags.name ?? '', sourceFromArg(sourceArg, flags), flags);
+        }
+        const named = fromGitSync || Boolean(flags.name);
+        const { files } = await fetchSource(settings, { git: gitSourceFor(io.env) });
+        const desired = await renderSource(settings, files);
+        const latest = named ? await new HistoryStore(client, settings.namespace, settings.name).latest() : undefined;
+        const base = latest?.objects ?? [];
+        const result = await applyObjects(client, {
+          sync: syncId(settings.namespace, settings.name),
+          desired,
+          base,
+          ignore: settings.ignore,
+          diffOnly: true,
+          checkOwnership: named,
+        });
+        if (result.error) throw result.error;
+        const diffs: ObjectDiff[] = result.entries.map((entry) => entry.diff).filter((d): d is ObjectDiff => d !== undefined);
+        if (named && settings.prune) diffs.push(...(await prunedDiffs(client, base, desired)));
+        printDiffs(io, flags.output === 'json', diffs, secretValues);
+        if (diffs.some((d) => d.action !== 'unchanged')) throw new CliExit(ExitCode.Failure);
+      } catch (error) {
+        if (error instanceof CliExit) throw error;
+        io.stderr.write(`error: ${describeError(error)}\n`);
+        // kubectl diff: exit 2 on errors, so scripts can tell "changes" from "broken".
+        throw new CliExit(ExitCode.Error);
+      }
+    });
+}
+
+function cliSettings(namespace: string, name: string, source: SyncSettings['source'], flags: DiffFlags): SyncSettings {
+  return {
+    namespace,
+    name,
+    source,
+    renderType: 'auto',
+    substitute: flags.substitute ?? {},
+    substituteFrom: [],
+    ...(flags.targetNamespace ? { targetNamespace: flags.targetNamespace } : {}),
+    prune: Boolean(flags.prune),
+    selfHeal: true,
+    suspend: false,
+    force: false,
+    healthTimeoutMs: DEFAULT_SETTINGS.healthTimeoutMs,
+    rollback: true,
+    historyLimit: DEFAULT_SETTINGS.historyLimit,
+    ignore: [],
+    intervalMs: DEFAULT_SETTINGS.intervalMs,
+    notify: [],
+  };
+}
+
+/** Objects the last revision applied that Git no longer has, as `delete` diffs. */
+async function prunedDiffs(client: ReturnType<typeof connect>, base: KubeObject[], desired: KubeObject[]): Promise<ObjectDiff[]> {
+  const diffs: ObjectDiff[] = [];
+  for (const object of pruneCandidates(base, desired)) {
+    const live = await client.getOrNull(refOf(object)).catch(() => null);
+    if (live) diffs.push(diffObject({ live }));
+  }
+  return diffs;
+}
+
+function printDiffs(io: CliIO, json: boolean, diffs: ObjectDiff[], secretValues: string[]): void {
+  const scrub = (text: string) => secretValues.reduce((out, value) => (value.length >= 4 ? out.split(value).join('***') : out), text);
+  const ordered = [...diffs].sort((a, b) => objectKey(a.ref).localeCompare(objectKey(b.ref)));
+  const summary = summarizeDiffs(ordered);
+  if (json) {
+    io.stdout.write(`${scrub(JSON.stringify({ objects: ordered.filter((d) => d.action !== 'unchanged').map(diffToJson), summary }, null, 2))}\n`);
+    return;
+  }
+  for (const diff of ordered) {
+    if (diff.action === 'unchanged') continue;
+    io.stdout.write(scrub(formatDiff(diff, { color: io.isTTY && !io.env.NO_COLOR })));
+    if (!io.stdout.write('\n')) continue;
+  }
+  io.stderr.write(`${summary.line}\n`);
+}
+

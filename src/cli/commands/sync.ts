@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { FerryError } from '../../errors.js';
+import { isJsonObject } from '../../objects.js';
+import { parseDuration } from '../../sync/index.js';
+import { connect, getGitSync, gitSyncRef, globalOptions, namespaceOf } from '../cluster.js';
+import { CliExit, ExitCode, type CliIO } from '../context.js';
+import { viewGitSync } from '../gitsync-view.js';
+
+/** Set by `ferry sync`; the agent reconciles at once and echoes it in status.lastHandledRequestedAt. */
+export const REQUESTED_AT_ANNOTATION = 'ferry.dev/requested-at';
+
+export function registerSync(program: Command, io: CliIO): void {
+  program
+    .command('sync')
+    .description('ask the agent to reconcile a GitSync now')
+    .argument('<name>', 'the GitSync')
+    .option('--wait', 'wait for the agent to finish and print the result')
+    .option('--timeout <duration>', 'how long --wait waits', '5m')
+    .option('--interval <duration>', 'how often --wait polls the status', '1s')
+    .action(async (name: string, flags: { wait?: boolean; timeout: string; interval: string }, command: Command) => {
+      const options = globalOptions(command);
+      const client = connect(options);
+      const namespace = namespaceOf(options, client);
+      await getGitSync(client, namespace, name);
+      const requestedAt = new Date().toISOString();
+      await client.mergePatch(gitSyncRef(namespace, name), { metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: requestedAt } } });
+      if (!flags.wait) {
+        io.stdout.write(`gitsync.ferry.dev/${name} sync requested\n`);
+        return;
+      }
+      const deadline = Date.now() + parseDuration(flags.timeout, '--timeout');
+      const interval = parseDuration(flags.interval, '--interval');
+      io.stderr.write(`waiting for the agent to sync ${namespace}/${name} …\n`);
+      for (;;) {
+        const gitsync = await getGitSync(client, namespace, name);
+        const status = isJsonObject(gitsync.status) ? gitsync.status : {};
+        if (status.lastHandledRequestedAt === requestedAt) {
+          const view = viewGitSync(gitsync);
+          const result = String(status.lastSyncResult ?? '');
+          io.stdout.write(`gitsync.ferry.dev/${name} ${result || 'synced'}: ${view.message}\n`);
+          if (view.ready !== 'True') throw new CliExit(ExitCode.Failure);
+          return;
+        }
+        if (Date.now() > deadline) {
+          throw new FerryError('CLI_SYNC_TIMEOUT', `GitSync/${namespace}/${name}: the agent did not handle the sync request within ${flags.timeout}; is the agent running (kubectl -n ferry-system get pods)?`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, interval));
+      }
+    });
+}

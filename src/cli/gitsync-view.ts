@@ -1,0 +1,70 @@
+/**
+ * Reading a GitSync's status for display: the printer-column values and the detailed view. Pure
+ * functions over the object as the API serves it.
+ */
+import type { KubeObject } from '../objects.js';
+import { isJsonObject } from '../objects.js';
+import { shortRevision } from '../sync/index.js';
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface GitSyncStatusView {
+  namespace: string;
+  name: string;
+  url: string;
+  ref: string;
+  revision: string;
+  ready: string;
+  health: string;
+  drift: number;
+  suspended: boolean;
+  pinned?: string;
+  message: string;
+  lastSyncTime?: string;
+  created?: string;
+  conditions: Condition[];
+  status: Record<string, unknown>;
+}
+
+export function viewGitSync(gitsync: KubeObject): GitSyncStatusView {
+  const spec = isJsonObject(gitsync.spec) ? gitsync.spec : {};
+  const source = isJsonObject(spec.source) ? spec.source : {};
+  const status = isJsonObject(gitsync.status) ? gitsync.status : {};
+  const conditions = Array.isArray(status.conditions) ? (status.conditions.filter(isJsonObject) as unknown as Condition[]) : [];
+  const ready = conditions.find((c) => c.type === 'Ready');
+  const drift = isJsonObject(status.drift) && typeof status.drift.count === 'number' ? status.drift.count : 0;
+  const ref = refText(source.ref);
+  const applied = typeof status.lastAppliedRevision === 'string' ? status.lastAppliedRevision : '';
+  return {
+    namespace: gitsync.metadata.namespace ?? '',
+    name: gitsync.metadata.name,
+    url: typeof source.url === 'string' ? source.url : '',
+    ref,
+    revision: applied ? `${ref}@${shortRevision(applied)}` : '',
+    ready: ready?.status ?? 'Unknown',
+    health: typeof status.health === 'string' ? status.health : 'Unknown',
+    drift,
+    suspended: spec.suspend === true,
+    ...(typeof status.pinnedRevision === 'string' && status.pinnedRevision ? { pinned: status.pinnedRevision } : {}),
+    message: ready?.message ?? '',
+    ...(typeof status.lastSyncTime === 'string' ? { lastSyncTime: status.lastSyncTime } : {}),
+    ...(gitsync.metadata.creationTimestamp ? { created: gitsync.metadata.creationTimestamp } : {}),
+    conditions,
+    status,
+  };
+}
+
+function refText(ref: unknown): string {
+  if (!isJsonObject(ref)) return 'main';
+  if (typeof ref.branch === 'string') return ref.branch;
+  if (typeof ref.tag === 'string') return ref.tag;
+  if (typeof ref.semver === 'string') return `semver:${ref.semver}`;
+  if (typeof ref.commit === 'string') return ref.commit.slice(0, 7);
+  return 'main';
+}

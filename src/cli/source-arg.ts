@@ -1,0 +1,43 @@
+/**
+ * The `<dir|git-url>` argument of plan, diff and apply: a Git URL is fetched through the local
+ * cache, anything else must be a directory.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FerryError } from '../errors.js';
+import { GitSource, parseRefSpec } from '../source/index.js';
+import type { SyncSource } from '../sync/index.js';
+
+/** True for arguments that name a remote repository rather than a local directory. */
+export function isGitUrl(arg: string): boolean {
+  return /^(https?|ssh|git|file):\/\//.test(arg) || /^[\w.-]+@[\w.-]+:/.test(arg);
+}
+
+/** Where fetched repositories are cached between runs. */
+export function cacheDir(env: NodeJS.ProcessEnv): string {
+  return env.FERRY_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry');
+}
+
+export function sourceFromArg(arg: string, options: { ref?: string; path?: string }): SyncSource {
+  if (isGitUrl(arg)) {
+    return { type: 'git', url: arg, path: options.path ?? '.', ...(options.ref ? { ref: parseRefSpec(options.ref) } : {}) };
+  }
+  const dir = resolve(arg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new FerryError('CLI_BAD_SOURCE', `${arg}: not a directory or a Git URL (http://, https://)`);
+  }
+  if (options.ref) throw new FerryError('CLI_BAD_SOURCE', `--ref applies to Git URLs, not to the directory ${arg}`);
+  return { type: 'directory', dir, path: options.path ?? '.' };
+}
+
+export function gitSourceFor(env: NodeJS.ProcessEnv): GitSource {
+  return new GitSource({ cacheDir: cacheDir(env) });
+}
+
+/** Parses repeatable `KEY=VALUE` flags. */
+export function collectKeyValue(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new FerryError('CLI_BAD_FLAG', `expected KEY=VALUE, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
