@@ -1,0 +1,67 @@
+/** Status bodies exactly as kube-apiserver writes them (see test/fixtures/kube-apiserver-1.19/case-*.json). */
+import { qualifiedKind, qualifiedResource, type SimKind } from './kinds.js';
+
+export interface Cause {
+  reason: string;
+  message: string;
+  field: string;
+}
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly code: number,
+    readonly body: Record<string, unknown> | string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(typeof body === 'string' ? body : String(body.message));
+  }
+}
+
+function status(code: number, reason: string, message: string, details?: Record<string, unknown>): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+}
+
+function details(kind: SimKind, name: string): Record<string, unknown> {
+  return { name, ...(kind.group ? { group: kind.group } : {}), kind: kind.plural };
+}
+
+export const fail = {
+  notFound: (kind: SimKind, name: string) => new ApiFailure(404, status(404, 'NotFound', `${qualifiedResource(kind)} "${name}" not found`, details(kind, name))),
+  namespaceNotFound: (namespace: string) =>
+    new ApiFailure(404, status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' })),
+  alreadyExists: (kind: SimKind, name: string) =>
+    new ApiFailure(409, status(409, 'AlreadyExists', `${qualifiedResource(kind)} "${name}" already exists`, details(kind, name))),
+  conflict: (kind: SimKind, name: string) =>
+    new ApiFailure(
+      409,
+      status(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(kind)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, details(kind, name)),
+    ),
+  invalid: (kind: SimKind, name: string, causes: Cause[]) => {
+    const text = causes.map((c) => `${c.field}: ${c.message}`);
+    const message = `${qualifiedKind(kind)} "${name}" is invalid: ${text.length === 1 ? text[0] : `[${text.join(', ')}]`}`;
+    return new ApiFailure(422, status(422, 'Invalid', message, { name, ...(kind.group ? { group: kind.group } : {}), kind: kind.kind, causes }));
+  },
+  /** What the server answers for a JSON Patch it cannot apply (a failed test, a missing path). */
+  patchRejected: () => new ApiFailure(422, status(422, 'Invalid', 'the server rejected our request due to an error in our request', {})),
+  badRequest: (message: string) => new ApiFailure(400, status(400, 'BadRequest', message)),
+  unauthorized: () => new ApiFailure(401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }),
+  forbidden: (verb: string, kind: SimKind, namespace: string | undefined) =>
+    new ApiFailure(
+      403,
+      status(
+        403,
+        'Forbidden',
+        `${qualifiedResource(kind)} is forbidden: User "limited" cannot ${verb} resource "${kind.plural}" in API group "${kind.group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`,
+        { kind: kind.plural },
+      ),
+    ),
+  pageNotFound: () => new ApiFailure(404, '404 page not found\n'),
+  methodNotAllowed: () => new ApiFailure(405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')),
+  unsupportedMediaType: (type: string) => new ApiFailure(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml; got ${type}`)),
+  injected: (code: number, retryAfterSeconds?: number) =>
+    new ApiFailure(
+      code,
+      status(code, code === 429 ? 'TooManyRequests' : code === 503 ? 'ServiceUnavailable' : 'InternalError', code === 429 ? 'Too many requests, please try again later.' : `injected failure ${code}`, retryAfterSeconds ? { retryAfterSeconds } : {}),
+      retryAfterSeconds !== undefined ? { 'Retry-After': String(retryAfterSeconds) } : {},
+    ),
+};
