@@ -1,0 +1,57 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import jsonpatch from 'fast-json-patch';
+import type { KubeObject } from '../../src/objects.js';
+import { computeTarget, diffObject, listKeysFromCrd, normalizeObject, type IgnoreRule } from '../../src/diff/index.js';
+
+const FIXTURES = new URL('./fixtures/', import.meta.url);
+const WIDGET_CRD = JSON.parse(readFileSync(new URL('../fixtures/kube-apiserver-1.19/15-crd-customresourcedefinition.json', import.meta.url), 'utf8')).stored as KubeObject;
+
+interface Expected {
+  action: string;
+  paths?: string[];
+  targetContainers?: string[];
+  ignore?: IgnoreRule[];
+  crd?: string;
+}
+
+const read = (dir: string, part: string): KubeObject | undefined => {
+  const file = new URL(`${dir}/${part}.yaml`, FIXTURES);
+  return existsSync(file) ? (parse(readFileSync(file, 'utf8'), { version: '1.1' }) as KubeObject) : undefined;
+};
+
+const cases = readdirSync(FIXTURES).sort();
+
+describe('three-way diff, one fixture folder per case', () => {
+  it('has at least 40 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(cases)('%s', (dir) => {
+    const expected = parse(readFileSync(new URL(`${dir}/expected.yaml`, FIXTURES), 'utf8')) as Expected;
+    const base = read(dir, 'base');
+    const desired = read(dir, 'desired');
+    const live = read(dir, 'live');
+    const options = { ignore: expected.ignore ?? [], listKeys: expected.crd ? listKeysFromCrd(WIDGET_CRD) : {} };
+    const diff = diffObject({ ...(base ? { base } : {}), ...(desired ? { desired } : {}), ...(live ? { live } : {}) }, options);
+    expect(diff.action).toBe(expected.action);
+    if (expected.paths) expect(diff.paths).toEqual(expected.paths);
+    if (expected.targetContainers) {
+      const containers = (diff.target as { spec: { template: { spec: { containers: Array<{ name: string }> } } } }).spec.template.spec.containers;
+      expect(containers.map((c) => c.name)).toEqual(expected.targetContainers);
+    }
+    if (diff.action === 'changed' && live) {
+      // The patch leads with the resourceVersion test and turns live into target exactly.
+      expect(diff.patch[0]).toEqual({ op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion });
+      const patched = jsonpatch.applyPatch(structuredClone(live), diff.patch.slice(1) as jsonpatch.Operation[], true, false).newDocument;
+      expect(normalizeObject(patched as KubeObject)).toEqual(normalizeObject(diff.target as KubeObject));
+      expect(diff.patch.some((op) => op.path.startsWith('/status') || /^\/metadata\/(uid|resourceVersion|generation|managedFields|creationTimestamp)/.test(op.path) && op.op !== 'test')).toBe(false);
+    }
+    if (diff.action !== 'create' && diff.action !== 'delete' && desired && live) {
+      // Merging again onto the target changes nothing: the merge is idempotent.
+      const again = computeTarget({ ...(base ? { base } : {}), desired, live: diff.target as KubeObject }, options);
+      expect(normalizeObject(again)).toEqual(normalizeObject(diff.target as KubeObject));
+    }
+  });
+});
