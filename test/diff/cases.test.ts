@@ -38,7 +38,7 @@ describe('three-way diff, one fixture folder per case', () => {
     expect(diff.action).toBe(expected.action);
     if (expected.paths) expect(diff.paths).toEqual(expected.paths);
     if (expected.targetContainers) {
-      const containers = (diff.target as { spec: { template: { spec: { containers: Array<{ name: string }> } } } }).spec.template.spec.containers;
+      const containers = (diff.target as unknown as { spec: { template: { spec: { containers: Array<{ name: string }> } } } }).spec.template.spec.containers;
       expect(containers.map((c) => c.name)).toEqual(expected.targetContainers);
     }
     if (diff.action === 'changed' && live) {

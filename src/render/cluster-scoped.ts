@@ -1,0 +1,37 @@
+import { groupOf } from '../objects.js';
+
+/** Built-in kinds that live outside namespaces (the apply step confirms with discovery). */
+const CLUSTER_SCOPED = new Set([
+  '/Namespace',
+  '/Node',
+  '/PersistentVolume',
+  '/ComponentStatus',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode',
+  'storage.k8s.io/VolumeAttachment',
+  'networking.k8s.io/IngressClass',
+  'scheduling.k8s.io/PriorityClass',
+  'node.k8s.io/RuntimeClass',
+  'policy/PodSecurityPolicy',
+  'apiregistration.k8s.io/APIService',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'certificates.k8s.io/CertificateSigningRequest',
+  'flowcontrol.apiserver.k8s.io/FlowSchema',
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
+]);
+
+/**
+ * True for kinds known to be cluster-scoped: built-ins from the table, and custom resources whose
+ * CRD (`extra`, from the same render) says `scope: Cluster`.
+ */
+export function isClusterScopedKind(apiVersion: string, kind: string, extra: ReadonlySet<string> = new Set()): boolean {
+  const key = `${groupOf(apiVersion)}/${kind}`;
+  return CLUSTER_SCOPED.has(key) || extra.has(key);
+}

@@ -1,0 +1,297 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import git, { Errors } from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import type { Logger } from '../log/index.js';
+import { silentLogger, stripUrlCredentials } from '../log/index.js';
+import {
+  AuthenticationError,
+  FileTooLargeError,
+  PathNotFoundError,
+  RefNotFoundError,
+  RepositoryNotFoundError,
+  SourceError,
+  SourceTimeoutError,
+  SourceUnreachableError,
+  UnsafePathError,
+} from './errors.js';
+import { describeRef, highestMatchingTag } from './refs.js';
+import { isUnder, normalizeSyncPath, resolveLinkTarget } from './safe-path.js';
+import type { GitCredentials, GitRef, SourceFile } from './types.js';
+
+export interface GitSourceOptions {
+  /** Where repositories are cached, one directory per repository URL. */
+  cacheDir: string;
+  /** Per fetch (default 60 s). */
+  timeoutMs?: number;
+  /** Files larger than this are refused (default 5 MiB). */
+  maxFileBytes?: number;
+  logger?: Logger;
+}
+
+export interface FetchResult {
+  /** The repository URL without credentials. */
+  url: string;
+  /** The resolved commit SHA. */
+  commit: string;
+  /** The ref it was resolved from, e.g. `refs/heads/main` or `refs/tags/v1.2.0`. */
+  ref: string;
+  /** False when the commit is the one this cache fetched last time: nothing was downloaded. */
+  changed: boolean;
+}
+
+const ORIGIN_FILE = 'ferry-origin';
+const LAST_FILE = 'ferry-last-commit';
+
+/**
+ * Git over HTTP(S) with isomorphic-git, cached per repository URL. A poll costs one refs round
+ * trip when nothing moved; a new commit is fetched incrementally (shallow on the first clone);
+ * concurrent polls of one repository share one fetch. Credentials are used for requests only:
+ * never logged, never in messages, never in the cache path.
+ */
+export class GitSource {
+  private readonly inFlight = new Map<string, Promise<FetchResult>>();
+  private readonly timeoutMs: number;
+  private readonly maxFileBytes: number;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: GitSourceOptions) {
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.maxFileBytes = options.maxFileBytes ?? 5 * 1024 * 1024;
+    this.logger = options.logger ?? silentLogger();
+  }
+
+  /** Resolves `ref` on the remote and makes its commit available locally. */
+  fetch(url: string, ref: GitRef = { branch: 'main' }, credentials?: GitCredentials, signal?: AbortSignal): Promise<FetchResult> {
+    const dir = this.cacheDirFor(url);
+    const key = `${dir}|${JSON.stringify(ref)}`;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const work = this.withTimeout(url, this.fetchNow(url, dir, ref, credentials), signal).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, work);
+    return work;
+  }
+
+  /** The files under `path` at `commit` (fetched before), sorted by path. */
+  async readFiles(url: string, commit: string, path?: string): Promise<SourceFile[]> {
+    const dir = this.cacheDirFor(url);
+    const root = normalizeSyncPath(path);
+    const files: SourceFile[] = [];
+    const links: Array<{ path: string; target: string }> = [];
+    let sawRoot = root === '';
+    await git.walk({
+      fs,
+      dir,
+      trees: [git.TREE({ ref: commit })],
+      map: async (filepath, [entry]) => {
+        if (!entry) return null;
+        if (filepath === '.') return true;
+        // Skip subtrees that neither lead to nor lie under the sync path.
+        if (!isUnder(filepath, root) && !isUnder(root, filepath)) return null;
+        if (filepath === root) sawRoot = true;
+        const type = await entry.type();
+        if (type !== 'blob' || !isUnder(filepath, root)) return true;
+        const mode = await entry.mode();
+        const content = Buffer.from((await entry.content()) ?? new Uint8Array());
+        if (mode === 0o120000) {
+          links.push({ path: filepath, target: content.toString('utf8') });
+          return true;
+        }
+        if (content.length > this.maxFileBytes) throw this.tooLarge(filepath, content.length);
+        files.push({ path: filepath, content, blobId: await entry.oid() });
+        return true;
+      },
+    });
+    if (!sawRoot) throw new PathNotFoundError('SOURCE_PATH_NOT_FOUND', `${stripUrlCredentials(url)}: path "${root}" does not exist at commit ${commit.slice(0, 7)}`);
+    for (const link of links) {
+      const target = resolveLinkTarget(link.path, link.target);
+      let blob: { oid: string; blob: Uint8Array };
+      try {
+        blob = await git.readBlob({ fs, dir, oid: commit, filepath: target });
+      } catch {
+        throw new UnsafePathError('SOURCE_UNSAFE_PATH', `${link.path}: symlink to "${link.target}" does not point to a file in the repository`);
+      }
+      if (blob.blob.length > this.maxFileBytes) throw this.tooLarge(link.path, blob.blob.length);
+      files.push({ path: link.path, content: Buffer.from(blob.blob), blobId: blob.oid });
+    }
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** The cache directory of a repository: a hash of its credential-free URL. */
+  cacheDirFor(url: string): string {
+    const id = createHash('sha256').update(stripUrlCredentials(url)).digest('hex').slice(0, 24);
+    return join(this.options.cacheDir, id);
+  }
+
+  private async fetchNow(url: string, dir: string, ref: GitRef, credentials: GitCredentials | undefined): Promise<FetchResult> {
+    const cleanUrl = stripUrlCredentials(url);
+    const auth = authOptions(credentials);
+    const { refName, commit } = await this.resolveRemote(url, ref, auth);
+    await this.ensureCache(dir, cleanUrl);
+    const last = await readFile(join(dir, '.git', LAST_FILE), 'utf8').catch(() => '');
+    if (last.trim() === `${refName} ${commit}` && (await hasCommit(dir, commit))) {
+      return { url: cleanUrl, commit, ref: refName, changed: false };
+    }
+    if (!(await hasCommit(dir, commit))) await this.download(url, dir, refName, ref, commit, auth);
+    if (!(await hasCommit(dir, commit))) {
+      throw new RefNotFoundError('SOURCE_REF_NOT_FOUND', `${cleanUrl}: ${describeRef(ref)} (${commit.slice(0, 7)}) could not be fetched`);
+    }
+    await writeFile(join(dir, '.git', LAST_FILE), `${refName} ${commit}\n`);
+    this.logger.debug({ url: cleanUrl, ref: refName, commit }, 'fetched');
+    return { url: cleanUrl, commit, ref: refName, changed: true };
+  }
+
+  /** One refs round trip: which commit does the ref point to now? */
+  private async resolveRemote(url: string, ref: GitRef, auth: AuthOptions): Promise<{ refName: string; commit: string }> {
+    const cleanUrl = stripUrlCredentials(url);
+    const list = async (prefix: string) => {
+      try {
+        return await git.listServerRefs({ http, url, prefix, peelTags: true, symrefs: true, ...auth });
+      } catch (error) {
+        throw mapGitError(error, cleanUrl);
+      }
+    };
+    if ('branch' in ref) {
+      const refs = await list(`refs/heads/${ref.branch}`);
+      const found = refs.find((r) => r.ref === `refs/heads/${ref.branch}`);
+      if (!found) throw await this.refNotFound(cleanUrl, ref, list, 'refs/heads/');
+      return { refName: found.ref, commit: found.oid };
+    }
+    if ('tag' in ref) {
+      const refs = await list(`refs/tags/${ref.tag}`);
+      const found = refs.find((r) => r.ref === `refs/tags/${ref.tag}`);
+      if (!found) throw await this.refNotFound(cleanUrl, ref, list, 'refs/tags/');
+      return { refName: found.ref, commit: found.peeled ?? found.oid };
+    }
+    if ('semver' in ref) {
+      const refs = (await list('refs/tags/')).filter((r) => !r.ref.endsWith('^{}'));
+      const tags = refs.map((r) => r.ref.slice('refs/tags/'.length));
+      const best = highestMatchingTag(tags, ref.semver);
+      if (!best) {
+        throw new RefNotFoundError('SOURCE_REF_NOT_FOUND', `${cleanUrl}: no tag matches semver range "${ref.semver}"${tags.length ? ` (tags: ${tags.slice(0, 8).join(', ')}${tags.length > 8 ? ', …' : ''})` : ' (the repository has no tags)'}`);
+      }
+      const found = refs.find((r) => r.ref === `refs/tags/${best}`) as { ref: string; oid: string; peeled?: string };
+      return { refName: found.ref, commit: found.peeled ?? found.oid };
+    }
+    // A commit: it must be reachable from the default branch, which is fetched whole.
+    const head = (await list('HEAD')).find((r) => r.ref === 'HEAD');
+    const branch = head?.target ?? 'refs/heads/main';
+    return { refName: branch, commit: ref.commit };
+  }
+
+  private async refNotFound(url: string, ref: GitRef, list: (prefix: string) => Promise<Array<{ ref: string }>>, prefix: string): Promise<RefNotFoundError> {
+    const available = (await list(prefix).catch(() => []))
+      .map((r) => r.ref.slice(prefix.length))
+      .filter((name) => !name.endsWith('^{}'));
+    return new RefNotFoundError(
+      'SOURCE_REF_NOT_FOUND',
+      `${url}: ${describeRef(ref)} not found${available.length ? ` (available: ${available.slice(0, 8).join(', ')}${available.length > 8 ? ', …' : ''})` : ''}`,
+    );
+  }
+
+  private async download(url: string, dir: string, refName: string, ref: GitRef, commit: string, auth: AuthOptions): Promise<void> {
+    const cleanUrl = stripUrlCredentials(url);
+    const isCommit = 'commit' in ref;
+    const shortName = refName.replace(/^refs\/(heads|tags)\//, '');
+    const empty = !(await git.resolveRef({ fs, dir, ref: 'HEAD' }).catch(() => undefined)) && !(await hasAnyRef(dir));
+    try {
+      if (empty) {
+        await git.clone({ fs, http, dir, url, ref: shortName, singleBranch: true, noCheckout: true, noTags: true, ...(isCommit ? {} : { depth: 1 }), ...auth });
+      } else {
+        // Without depth: a shallow re-fetch would download the whole tree again (no thin pack).
+        await git.fetch({ fs, http, dir, url, ref: shortName, remoteRef: refName, singleBranch: true, tags: false, ...auth });
+      }
+      if (await hasCommit(dir, commit)) await git.writeRef({ fs, dir, ref: `refs/ferry/${shortName}`, value: commit, force: true });
+    } catch (error) {
+      throw mapGitError(error, cleanUrl);
+    }
+  }
+
+  /** A cache that is corrupt or belongs to another URL is removed and cloned again. */
+  private async ensureCache(dir: string, cleanUrl: string): Promise<void> {
+    const origin = await readFile(join(dir, '.git', ORIGIN_FILE), 'utf8').catch(() => undefined);
+    const healthy = origin?.trim() === cleanUrl && (await git.findRoot({ fs, filepath: dir }).then(() => true, () => false)) && (await isReadable(dir));
+    if (healthy) return;
+    if (origin !== undefined || fs.existsSync(dir)) this.logger.info({ url: cleanUrl }, 'git cache is corrupt or from another repository: cloning again');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(join(dir, '.git'), { recursive: true });
+    await git.init({ fs, dir, defaultBranch: 'main' });
+    await writeFile(join(dir, '.git', ORIGIN_FILE), `${cleanUrl}\n`);
+  }
+
+  private tooLarge(path: string, size: number): FileTooLargeError {
+    return new FileTooLargeError(
+      'SOURCE_FILE_TOO_LARGE',
+      `${path}: ${(size / 1024 / 1024).toFixed(1)} MiB exceeds the ${(this.maxFileBytes / 1024 / 1024).toFixed(1)} MiB file size limit`,
+    );
+  }
+
+  private async withTimeout<T>(url: string, work: Promise<T>, signal?: AbortSignal): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SourceTimeoutError('SOURCE_TIMEOUT', `${stripUrlCredentials(url)}: no answer within ${this.timeoutMs / 1000}s`)), this.timeoutMs);
+      signal?.addEventListener('abort', () => reject(new SourceTimeoutError('SOURCE_CANCELLED', `${stripUrlCredentials(url)}: fetch cancelled`)), { once: true });
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+type AuthOptions = {
+  onAuth?: () => { username: string; password: string };
+  onAuthFailure?: () => { cancel: true };
+  headers?: Record<string, string>;
+};
+
+function authOptions(credentials: GitCredentials | undefined): AuthOptions {
+  if (credentials?.bearerToken) return { headers: { Authorization: `Bearer ${credentials.bearerToken}` }, onAuthFailure: () => ({ cancel: true }) };
+  if (credentials?.password !== undefined || credentials?.username !== undefined) {
+    const username = credentials.username ?? 'git';
+    const password = credentials.password ?? '';
+    return { onAuth: () => ({ username, password }), onAuthFailure: () => ({ cancel: true }) };
+  }
+  return { onAuthFailure: () => ({ cancel: true }) };
+}
+
+async function hasCommit(dir: string, oid: string): Promise<boolean> {
+  try {
+    await git.readCommit({ fs, dir, oid });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function hasAnyRef(dir: string): Promise<boolean> {
+  const refs = await git.listRefs({ fs, dir, filepath: 'refs' }).catch(() => []);
+  return refs.length > 0;
+}
+
+async function isReadable(dir: string): Promise<boolean> {
+  const last = await readFile(join(dir, '.git', LAST_FILE), 'utf8').catch(() => '');
+  const commit = last.trim().split(' ')[1];
+  return !commit || (await hasCommit(dir, commit));
+}
+
+/** isomorphic-git's errors → ours, with the URL stripped of credentials. */
+function mapGitError(error: unknown, url: string): SourceError {
+  if (error instanceof SourceError) return error;
+  const e = error as { code?: string; data?: { statusCode?: number; statusMessage?: string }; message?: string; cause?: { code?: string } };
+  const status = e.data?.statusCode;
+  if (e.code === Errors.UserCanceledError.code || status === 401 || status === 403) {
+    return new AuthenticationError('SOURCE_AUTH_FAILED', `${url}: authentication failed (HTTP ${status ?? 401}); check the credentials Secret (username/password or bearerToken)`, { cause: error });
+  }
+  if (status === 404) return new RepositoryNotFoundError('SOURCE_REPO_NOT_FOUND', `${url}: repository not found (HTTP 404)`, { cause: error });
+  if (e.code === Errors.NotFoundError.code) return new RefNotFoundError('SOURCE_REF_NOT_FOUND', `${url}: ${e.message ?? 'ref not found'}`, { cause: error });
+  const network = e.code && /^E[A-Z]+/.test(e.code) ? e.code : e.cause?.code;
+  if (network || /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|socket hang up/.test(e.message ?? '')) {
+    return new SourceUnreachableError('SOURCE_UNREACHABLE', `${url}: unreachable (${network ?? e.message})`, { cause: error });
+  }
+  if (status) return new SourceUnreachableError('SOURCE_UNREACHABLE', `${url}: the Git server answered HTTP ${status}${e.data?.statusMessage ? ` ${e.data.statusMessage}` : ''}`, { cause: error });
+  return new SourceError('SOURCE_FAILED', `${url}: ${(e.message ?? String(error)).split(url).join('')}`, { cause: error });
+}

@@ -1,0 +1,21 @@
+/**
+ * Sources: Git over HTTP(S) with isomorphic-git (shallow first clone, incremental fetches, one
+ * refs round trip when nothing moved, a cache per repository URL), ref resolution (branch, tag,
+ * semver range over tags, commit), credentials, and local directories with the same safety
+ * rules. It never talks to Kubernetes.
+ */
+export { GitSource, type GitSourceOptions, type FetchResult } from './git-source.js';
+export { readLocalDirectory } from './local.js';
+export { parseRefSpec, describeRef, highestMatchingTag } from './refs.js';
+export type { GitRef, GitCredentials, SourceFile } from './types.js';
+export {
+  SourceError,
+  RepositoryNotFoundError,
+  AuthenticationError,
+  RefNotFoundError,
+  SourceUnreachableError,
+  SourceTimeoutError,
+  UnsafePathError,
+  FileTooLargeError,
+  PathNotFoundError,
+} from './errors.js';
