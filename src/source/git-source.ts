@@ -44,6 +44,7 @@ export interface FetchResult {
 
 const ORIGIN_FILE = 'ferry-origin';
 const LAST_FILE = 'ferry-last-commit';
+const HAVE_BRANCH = 'ferry-last';
 
 /**
  * Git over HTTP(S) with isomorphic-git, cached per repository URL. A poll costs one refs round
@@ -148,7 +149,8 @@ export class GitSource {
     const cleanUrl = stripUrlCredentials(url);
     const list = async (prefix: string) => {
       try {
-        return await git.listServerRefs({ http, url, prefix, peelTags: true, symrefs: true, ...auth });
+        // isomorphic-git adds its protocol header to the headers object it is given: pass a copy.
+        return await git.listServerRefs({ http, url, prefix, peelTags: true, symrefs: true, ...auth, ...(auth.headers ? { headers: { ...auth.headers } } : {}) });
       } catch (error) {
         throw mapGitError(error, cleanUrl);
       }
@@ -194,16 +196,26 @@ export class GitSource {
   private async download(url: string, dir: string, refName: string, ref: GitRef, commit: string, auth: AuthOptions): Promise<void> {
     const cleanUrl = stripUrlCredentials(url);
     const isCommit = 'commit' in ref;
-    const shortName = refName.replace(/^refs\/(heads|tags)\//, '');
     const empty = !(await git.resolveRef({ fs, dir, ref: 'HEAD' }).catch(() => undefined)) && !(await hasAnyRef(dir));
     try {
-      if (empty) {
-        await git.clone({ fs, http, dir, url, ref: shortName, singleBranch: true, noCheckout: true, noTags: true, ...(isCommit ? {} : { depth: 1 }), ...auth });
-      } else {
-        // Without depth: a shallow re-fetch would download the whole tree again (no thin pack).
-        await git.fetch({ fs, http, dir, url, ref: shortName, remoteRef: refName, singleBranch: true, tags: false, ...auth });
-      }
-      if (await hasCommit(dir, commit)) await git.writeRef({ fs, dir, ref: `refs/ferry/${shortName}`, value: commit, force: true });
+      // The first fetch is shallow; later ones are not: a shallow re-fetch would download the
+      // whole tree again (no thin pack), a depth-less one only what changed.
+      await git.fetch({
+        fs,
+        http,
+        dir,
+        url,
+        // `ref` names the local branch whose commit is offered as a "have": the last fetched one,
+        // whatever ref kind it came from, so a new commit downloads only what changed.
+        ref: HAVE_BRANCH,
+        remoteRef: refName,
+        singleBranch: true,
+        tags: false,
+        ...(empty && !isCommit ? { depth: 1 } : {}),
+        ...auth,
+        ...(auth.headers ? { headers: { ...auth.headers } } : {}),
+      });
+      if (await hasCommit(dir, commit)) await git.writeRef({ fs, dir, ref: `refs/heads/${HAVE_BRANCH}`, value: commit, force: true });
     } catch (error) {
       throw mapGitError(error, cleanUrl);
     }
@@ -218,6 +230,7 @@ export class GitSource {
     await rm(dir, { recursive: true, force: true });
     await mkdir(join(dir, '.git'), { recursive: true });
     await git.init({ fs, dir, defaultBranch: 'main' });
+    await git.addRemote({ fs, dir, remote: 'origin', url: cleanUrl });
     await writeFile(join(dir, '.git', ORIGIN_FILE), `${cleanUrl}\n`);
   }
 
