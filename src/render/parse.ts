@@ -77,9 +77,13 @@ function parseUncached(path: string, content: Buffer, limits: ParseLimits): Pars
   const result: ParsedFile = { documents: [], problems: [] };
   for (const document of list) {
     if (document.errors.length > 0) {
+      const reported = new Set<string>();
       for (const error of document.errors) {
         const position = error.linePos?.[0] ?? { line: 1, col: 1 };
         const code = error.code === 'DUPLICATE_KEY' ? 'RENDER_DUPLICATE_KEY' : error.code === 'TAB_AS_INDENT' ? 'RENDER_YAML_TAB' : 'RENDER_YAML_SYNTAX';
+        // The parser often reports one mistake twice at the same place: say it once.
+        if (reported.has(`${code}:${position.line}`)) continue;
+        reported.add(`${code}:${position.line}`);
         result.problems.push(problem(code, position.line, position.col, firstLine(error.message)));
       }
       continue;

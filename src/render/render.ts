@@ -65,8 +65,17 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
   const renderer = options.type === 'kustomize' || (options.type !== 'plain' && kustomization) ? 'kustomize' : 'plain';
   const problems: RenderProblem[] = [];
   const located: Located[] = [];
+  const variables = options.substitute ?? {};
   const collect = (file: string, documents: ParsedDocument[]) => {
     for (const document of documents) {
+      // Substitution comes first (a name may be `app-${ENV}`), on values only.
+      const { value, missing } = substituteVariables(document.value, variables);
+      document.value = value;
+      if (options.strictSubstitution !== false) {
+        for (const { variable, path } of missing) {
+          problems.push({ code: 'RENDER_UNSET_VARIABLE', file, line: document.line, column: document.column, message: `\${${variable}} at ${path} is not set and has no default (use \${${variable}:=value} for a default)` });
+        }
+      }
       const { object, problems: found } = validateDocument(file, document);
       problems.push(...found);
       if (object) located.push({ object, file, document });
@@ -90,17 +99,6 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
     }
   }
 
-  // Substitution, after rendering and on values only.
-  const variables = options.substitute ?? {};
-  for (const item of located) {
-    const { value, missing } = substituteVariables(item.object, variables);
-    item.object = value;
-    if (options.strictSubstitution !== false) {
-      for (const { variable, path } of missing) {
-        problems.push({ code: 'RENDER_UNSET_VARIABLE', file: item.file, line: item.document.line, column: item.document.column, message: `\${${variable}} in ${item.object.kind}/${item.object.metadata.name} ${path} is not set and has no default (use \${${variable}:=value} for a default)` });
-      }
-    }
-  }
   const { problems: namespaceProblems, warnings } = resolveNamespaces(located, {
     ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
     defaultNamespace: options.defaultNamespace ?? 'default',
