@@ -9,6 +9,7 @@ import { FerryError } from '../errors.js';
 import { CliExit, ExitCode, processIO, type CliIO } from './context.js';
 import { registerVersion, ferryVersion } from './commands/version.js';
 import { registerApply } from './commands/apply.js';
+import { registerPlan } from './commands/plan.js';
 import { registerDiff } from './commands/diff.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIO): Command {
       writeErr: (text) => io.stderr.write(text),
     });
   registerStatus(program, io);
+  registerPlan(program, io);
   registerDiff(program, io);
   registerApply(program, io);
   registerSync(program, io);

@@ -372,13 +372,16 @@ async function rollBack(
   return { succeeded, message, report, ...(entry ? { entry } : {}) };
 }
 
-/** Fetches the sync's source: the files under its path and the revision they are at. */
+/**
+ * Fetches the sync's source: every file of the revision (a kustomization under the sync path may
+ * use bases elsewhere in the repository; render picks the path) and the revision they are at.
+ */
 export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, 'git'>, signal?: AbortSignal): Promise<{ files: SourceFile[]; revision: string }> {
   const source = settings.source;
-  if (source.type === 'directory') return readLocalDirectory(source.dir, source.path);
+  if (source.type === 'directory') return readLocalDirectory(source.dir);
   if (!deps.git) throw new FerryError('SYNC_NO_GIT', 'no Git client configured for a git source');
   const fetched = await deps.git.fetch(source.url, source.ref, source.credentials, signal);
-  const files = await deps.git.readFiles(source.url, fetched.commit, source.path);
+  const files = await deps.git.readFiles(source.url, fetched.commit);
   return { files, revision: fetched.commit };
 }
 

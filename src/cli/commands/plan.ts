@@ -1,0 +1,93 @@
+import { Option, type Command } from 'commander';
+import { objectKey, refOf } from '../../objects.js';
+import { planLayers } from '../../apply/index.js';
+import { RenderError, formatProblem, renderManifests, type RenderedObject } from '../../render/index.js';
+import { fetchSource, shortRevision, DEFAULT_SETTINGS, type SyncSettings } from '../../sync/index.js';
+import { CliExit, ExitCode, type CliIO } from '../context.js';
+import { parseOutputFormat, printData, type Column } from '../output.js';
+import { collectKeyValue, gitSourceFor, sourceFromArg } from '../source-arg.js';
+
+interface PlanFlags {
+  ref?: string;
+  path?: string;
+  output?: string;
+  targetNamespace?: string;
+  substitute?: Record<string, string>;
+  renderType: 'auto' | 'plain' | 'kustomize';
+}
+
+interface PlanRow {
+  layer: number;
+  kind: string;
+  apiVersion: string;
+  namespace: string;
+  name: string;
+  source: string;
+  hash: string;
+}
+
+const COLUMNS: Column<PlanRow>[] = [
+  { header: 'LAYER', value: (r) => String(r.layer) },
+  { header: 'KIND', value: (r) => r.kind },
+  { header: 'NAMESPACE', value: (r) => r.namespace || '-' },
+  { header: 'NAME', value: (r) => r.name },
+  { header: 'SOURCE', value: (r) => r.source },
+  { header: 'API VERSION', value: (r) => r.apiVersion, wide: true },
+  { header: 'HASH', value: (r) => r.hash.slice(0, 19), wide: true },
+];
+
+export function registerPlan(program: Command, io: CliIO): void {
+  program
+    .command('plan')
+    .description('render a directory or Git repository and print the objects in the order they would be applied (no cluster needed)')
+    .argument('<source>', 'a directory, or a Git URL (http:// or https://)')
+    .option('--ref <ref>', 'Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: branch main)')
+    .option('--path <path>', 'directory within the source that holds the manifests', '.')
+    .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
+    .option('--substitute <KEY=VALUE>', 'a ${KEY} substitution (repeatable)', collectKeyValue)
+    .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize']).default('auto'))
+    .option('-o, --output <format>', 'table, wide, json or yaml', 'table')
+    .action(async (sourceArg: string, flags: PlanFlags) => {
+      const format = parseOutputFormat(flags.output);
+      const source = sourceFromArg(sourceArg, flags);
+      const settings = { source, renderType: flags.renderType } as Pick<SyncSettings, 'source' | 'renderType'>;
+      if (format === 'table' || format === 'wide') io.stderr.write(`fetching ${source.type === 'git' ? source.url : source.dir} …\n`);
+      const { files, revision } = await fetchSource({ ...DEFAULT_SETTINGS, ...settings } as SyncSettings, { git: gitSourceFor(io.env) });
+      let rendered: RenderedObject[];
+      try {
+        const result = await renderManifests({
+          files,
+          path: source.path ?? '.',
+          type: flags.renderType,
+          substitute: flags.substitute ?? {},
+          ...(flags.targetNamespace ? { targetNamespace: flags.targetNamespace } : {}),
+        });
+        rendered = result.objects;
+        for (const warning of result.warnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
+      } catch (error) {
+        if (!(error instanceof RenderError)) throw error;
+        for (const problem of error.problems) io.stderr.write(`${formatProblem(problem)}\n`);
+        io.stderr.write(`error: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}; nothing would be applied\n`);
+        throw new CliExit(ExitCode.Error);
+      }
+      const plan = planLayers(rendered.map((r) => r.object));
+      for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
+      const byKey = new Map(rendered.map((r) => [objectKey(refOf(r.object)), r]));
+      const rows: PlanRow[] = plan.layers.flatMap((layer) =>
+        layer.objects.map((object) => {
+          const item = byKey.get(objectKey(refOf(object))) as RenderedObject;
+          return {
+            layer: layer.index + 1,
+            kind: object.kind,
+            apiVersion: object.apiVersion,
+            namespace: object.metadata.namespace ?? '',
+            name: object.metadata.name,
+            source: `${item.source.file}:${item.source.line}`,
+            hash: item.hash,
+          };
+        }),
+      );
+      if (format === 'table' || format === 'wide') io.stderr.write(`revision ${shortRevision(revision)}: ${rows.length} objects in ${plan.layers.length} layers\n`);
+      printData(io, format, { revision, layers: plan.layers.length, objects: rows }, { rows, columns: COLUMNS });
+    });
+}
