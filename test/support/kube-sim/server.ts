@@ -89,6 +89,7 @@ export class SimApiServer {
     if (contentType) record.contentType = contentType;
     this.requests.push(record);
     const body = await readBody(request);
+    this.classify(record, url);
     try {
       const fault = this.takeFault(record.method, url.pathname);
       if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
@@ -114,6 +115,19 @@ export class SimApiServer {
   }
 
   // ---- routing ------------------------------------------------------------------------------
+
+  /** Names the verb and resource of a request up front, so even failed requests are counted. */
+  private classify(record: RecordedRequest, url: URL): void {
+    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (url.pathname === '/version' || (segments[0] === 'api' && segments.length <= 2) || (segments[0] === 'apis' && segments.length <= 3)) {
+      record.verb = 'discovery';
+      return;
+    }
+    const route = this.parseRoute(segments);
+    if (!route) return;
+    record.resource = route.kind.plural;
+    record.verb = verbOf(record.method, route, url.searchParams);
+  }
 
   private route(record: RecordedRequest, url: URL, body: string, contentType: string): { status: number; payload: unknown } {
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
