@@ -317,6 +317,7 @@ export class SimApiServer {
     if (kind.statusSubresource) delete object.status;
     delete object.metadata.resourceVersion;
     applyDefaults(object, () => this.allocateClusterIP());
+    this.applySchemaDefaults(kind, object);
     if (dryRun) return object;
     object.metadata.resourceVersion = this.store.nextResourceVersion();
     this.store.put(kind, object);
@@ -375,6 +376,7 @@ export class SimApiServer {
     const causes = [...validateObject(next), ...validateUpdate(current, next)];
     if (causes.length > 0) throw fail.invalid(kind, route.name as string, causes);
     applyDefaults(next, () => this.allocateClusterIP());
+    this.applySchemaDefaults(kind, next);
     next.metadata.resourceVersion = current.metadata.resourceVersion;
     const specChanged = !isDeepStrictEqual(withoutMetaAndStatus(current), withoutMetaAndStatus(next));
     if (kind.generation) next.metadata.generation = (current.metadata.generation ?? 1) + (specChanged ? 1 : 0);
@@ -493,6 +495,17 @@ export class SimApiServer {
     this.store.removeResource({ group: spec.group, plural: spec.names.plural });
   }
 
+  /** Structural-schema `default`s of a custom resource's CRD, as the real server applies them. */
+  private applySchemaDefaults(kind: SimKind, object: Obj): void {
+    if (BUILTIN_KINDS.includes(kind)) return;
+    const crd = this.store
+      .list({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' })
+      .find((c) => c.spec.group === kind.group && c.spec.names.plural === kind.plural);
+    const version = crd?.spec.versions?.find((v: Obj) => v.name === kind.version);
+    const schema = version?.schema?.openAPIV3Schema;
+    if (schema) applySchemaDefaults(object, schema);
+  }
+
   private allocateClusterIP(): string {
     const n = this.clusterIPs++;
     return `10.96.${Math.floor(n / 250)}.${(n % 250) + 1}`;
@@ -537,6 +550,19 @@ function stripTimes(value: unknown): unknown {
     );
   }
   return value;
+}
+
+function applySchemaDefaults(value: unknown, schema: Obj): void {
+  if (!value || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    if (schema.items) for (const item of value) applySchemaDefaults(item, schema.items);
+    return;
+  }
+  for (const [key, property] of Object.entries((schema.properties ?? {}) as Record<string, Obj>)) {
+    const record = value as Obj;
+    if (record[key] === undefined && property.default !== undefined) record[key] = structuredClone(property.default);
+    if (record[key] !== undefined) applySchemaDefaults(record[key], property);
+  }
 }
 
 /** RFC 7386 JSON merge patch. */

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../src/kube/index.js';
+import type { KubeObject } from '../../src/objects.js';
+import { eventually } from '../support/cluster.js';
+import { startKubeSim, type KubeSim } from '../support/kube-sim/index.js';
+
+let sim: KubeSim;
+let client: KubeClient;
+beforeAll(async () => {
+  sim = await startKubeSim({ controllerDelayMs: 20, crdEstablishDelayMs: 20, progressDeadlineMs: 150 });
+  client = KubeClient.fromConfig({ kubeconfig: sim.kubeconfigPath });
+  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } });
+});
+afterAll(async () => {
+  client.close();
+  await sim.stop();
+});
+
+const deployment = (name: string, image: string): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace: 'b' },
+  spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } } },
+});
+const status = async (kind: string, apiVersion: string, name: string) => (await client.get({ apiVersion, kind, namespace: 'b', name })).status as Record<string, any>;
+
+describe('the simulator’s behaviour', () => {
+  it('gives resourceVersions that only grow, and bumps generation on spec changes only', async () => {
+    const first = await client.create(deployment('gen', 'nginx:1'));
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'b', name: 'gen' };
+    const labelled = await client.mergePatch(ref, { metadata: { labels: { x: 'y' } } });
+    expect(labelled.metadata.generation).toBe(1);
+    expect(Number(labelled.metadata.resourceVersion)).toBeGreaterThan(Number(first.metadata.resourceVersion));
+    const changed = await client.mergePatch(ref, { spec: { replicas: 3 } });
+    expect(changed.metadata.generation).toBe(2);
+    const unchanged = await client.mergePatch(ref, { spec: { replicas: 3 } });
+    expect(unchanged.metadata.resourceVersion).toBe(changed.metadata.resourceVersion);
+  });
+
+  it('rolls out a healthy Deployment after a delay', async () => {
+    await client.create(deployment('ok', 'nginx:1.25'));
+    await eventually(async () => (await status('Deployment', 'apps/v1', 'ok'))?.availableReplicas === 2);
+    expect((await status('Deployment', 'apps/v1', 'ok')).conditions.map((c: any) => c.reason)).toEqual(['MinimumReplicasAvailable', 'NewReplicaSetAvailable']);
+  });
+
+  it('never makes a broken image available and reports ProgressDeadlineExceeded', async () => {
+    await client.create(deployment('bad', 'nginx:broken'));
+    await eventually(async () => (await status('Deployment', 'apps/v1', 'bad'))?.conditions?.some((c: any) => c.reason === 'ProgressDeadlineExceeded'));
+    expect((await status('Deployment', 'apps/v1', 'bad')).availableReplicas).toBeUndefined();
+  });
+
+  it('completes Jobs and fails those with broken images', async () => {
+    const job = (name: string, image: string): KubeObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'b' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name, image }] } } } });
+    await client.create(job('done', 'busybox:1'));
+    await client.create(job('fails', 'busybox:broken'));
+    await eventually(async () => (await status('Job', 'batch/v1', 'done'))?.conditions?.[0]?.type === 'Complete');
+    await eventually(async () => (await status('Job', 'batch/v1', 'fails'))?.conditions?.[0]?.type === 'Failed');
+  });
+
+  it('refuses changes to immutable ConfigMaps', async () => {
+    await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'frozen', namespace: 'b' }, immutable: true, data: { a: '1' } } as KubeObject);
+    await expect(client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'b', name: 'frozen' }, { data: { a: '2' } })).rejects.toMatchObject({ code: 'KUBE_INVALID', message: expect.stringContaining('field is immutable') });
+  });
+
+  it('removes custom resources with their CRD, and objects with their Namespace', async () => {
+    await client.create({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'things.t.example.com' },
+      spec: { group: 't.example.com', scope: 'Namespaced', names: { kind: 'Thing', plural: 'things' }, versions: [{ name: 'v1', served: true, storage: true }] },
+    });
+    await eventually(() => client.resourceFor('t.example.com/v1', 'Thing'));
+    await client.create({ apiVersion: 't.example.com/v1', kind: 'Thing', metadata: { name: 'one', namespace: 'b' } });
+    await client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'things.t.example.com' });
+    client.invalidateDiscovery();
+    await expect(client.resourceFor('t.example.com/v1', 'Thing')).rejects.toMatchObject({ code: 'KUBE_UNKNOWN_KIND' });
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
+    await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'doomed' } });
+    await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: 'doomed' });
+    expect(sim.getObject('v1', 'ConfigMap', 'c', 'doomed')).toBeUndefined();
+  });
+
+  it('logs requests with verb and content type, so tests can count API calls', async () => {
+    sim.resetRequests();
+    await client.jsonPatch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'b', name: 'ok' }, [{ op: 'replace', path: '/spec/replicas', value: 1 }]);
+    expect(sim.requests.at(-1)).toMatchObject({ method: 'PATCH', verb: 'patch', resource: 'deployments', contentType: 'application/json-patch+json', status: 200 });
+  });
+});
