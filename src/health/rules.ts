@@ -33,11 +33,12 @@ function observedBehind(object: Obj): boolean {
 
 function deploymentHealth(d: Obj): Health {
   if (d.spec?.paused) return healthy('rollout is paused');
+  // Status written for an older spec says nothing about this rollout, failed or not.
+  if (observedBehind(d)) return progressing('waiting for the rollout to be observed');
   const progressingCondition = condition(d, 'Progressing');
   if (progressingCondition?.reason === 'ProgressDeadlineExceeded') {
     return degraded(`rollout exceeded its progress deadline: ${progressingCondition.message ?? ''}`.trim());
   }
-  if (observedBehind(d)) return progressing('waiting for the rollout to be observed');
   const wanted = d.spec?.replicas ?? 1;
   const status = d.status ?? {};
   const updated = status.updatedReplicas ?? 0;

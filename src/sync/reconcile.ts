@@ -166,6 +166,24 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
     });
   }
 
+  // An empty render is far more often a mistake (a moved directory) than an intent: never let it
+  // prune everything, and do not roll back for it either — nothing was touched.
+  if (desired.objects.length === 0 && settings.prune && !options.allowEmpty) {
+    const prunable = pruneCandidates(base, desired.objects);
+    if (prunable.length > 0) {
+      return finish({
+        result: 'Failed',
+        reason: SyncReason.PruneFailed,
+        message: `revision ${shortRevision(desired.revision)} renders no objects; refusing to prune all ${prunable.length} objects of the previous revision (fix the sync path, or apply with --allow-empty)`,
+        revision,
+        ...(latest ? { appliedRevision: latest.revision } : {}),
+        ...(lastGoodRevision ? { lastGoodRevision } : {}),
+        inventory: base.map(refOf),
+        history: summaries,
+      });
+    }
+  }
+
   // 5. A new revision: apply it in dependency order.
   if (options.dryRun) {
     const planned = await runApply(context, desired.objects, base, { dryRun: true });
