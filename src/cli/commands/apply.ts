@@ -65,7 +65,8 @@ export function registerApply(program: Command, io: CliIO): void {
         renderType: flags.renderType,
         substitute: flags.substitute ?? {},
         substituteFrom: [],
-        ...(flags.targetNamespace ? { targetNamespace: flags.targetNamespace } : {}),
+        // As with kubectl apply -n: objects that name no namespace go to the command's namespace.
+        targetNamespace: flags.targetNamespace ?? namespace,
         prune: Boolean(flags.prune),
         selfHeal: true,
         suspend: false,

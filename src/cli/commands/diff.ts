@@ -84,7 +84,7 @@ function cliSettings(namespace: string, name: string, source: SyncSettings['sour
     renderType: 'auto',
     substitute: flags.substitute ?? {},
     substituteFrom: [],
-    ...(flags.targetNamespace ? { targetNamespace: flags.targetNamespace } : {}),
+    targetNamespace: flags.targetNamespace ?? namespace,
     prune: Boolean(flags.prune),
     selfHeal: true,
     suspend: false,

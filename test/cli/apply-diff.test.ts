@@ -1,0 +1,88 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { startTestCluster, type TestCluster } from '../support/cluster.js';
+
+let cluster: TestCluster;
+let root: string;
+beforeAll(async () => {
+  cluster = await startTestCluster({ controllerDelayMs: 20, progressDeadlineMs: 300 });
+  root = mkdtempSync(join(tmpdir(), 'ferry-cli-'));
+});
+afterAll(async () => {
+  await cluster.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function writeRevision(name: string, files: Record<string, string>): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path), content);
+  return dir;
+}
+const cm = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+const secret = (value: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: "${value}"\n`;
+const cli = (args: string[]) => runCli(['--kubeconfig', cluster.kubeconfigPath, ...args]);
+
+describe('ferry apply and ferry diff', () => {
+  it('applies a directory, prints the result table, and records history', async () => {
+    const ns = await cluster.newNamespace('cli');
+    const dir = writeRevision(`${ns}-v1`, { 'a.yaml': cm('settings', 'one'), 's.yaml': secret('hunter2-planted') });
+    const result = await cli(['apply', dir, '--name', 'shop', '-n', ns, '--timeout', '10s']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^OBJECT\s+ACTION\s+HEALTH\s+MESSAGE\n/);
+    expect(result.stdout).toMatch(new RegExp(`ConfigMap/${ns}/settings\\s+created\\s+Healthy`));
+    expect(result.stderr).toContain('layer 1/1');
+    expect(result.stderr).toMatch(/Synced: applied sha256:[0-9a-f]{12}: 2 created/);
+    const history = await cli(['history', 'shop', '-n', ns]);
+    expect(history.exitCode).toBe(2); // no GitSync named shop: history is per GitSync
+  });
+
+  it('diff exits 0 without changes, 1 with changes, and never prints Secret values', async () => {
+    const ns = await cluster.newNamespace('cli');
+    const v1 = writeRevision(`${ns}-v1`, { 'a.yaml': cm('settings', 'one'), 's.yaml': secret('hunter2-planted') });
+    await cli(['apply', v1, '--name', 'shop', '-n', ns]);
+    const same = await cli(['diff', v1, '--name', 'shop', '-n', ns]);
+    expect(same).toMatchObject({ exitCode: 0, stdout: '' });
+    expect(same.stderr).toContain('0 to create, 0 to change, 0 to delete, 2 unchanged');
+    const v2 = writeRevision(`${ns}-v2`, { 'a.yaml': cm('settings', 'two'), 's.yaml': secret('new-planted-value'), 'b.yaml': cm('added', 'x') });
+    const changed = await cli(['diff', v2, '--name', 'shop', '-n', ns]);
+    expect(changed.exitCode).toBe(1);
+    expect(changed.stdout).toContain('-  value: one');
+    expect(changed.stdout).toContain('+  value: two');
+    expect(changed.stdout).toContain('password: "*** (changed)"');
+    expect(changed.stderr).toContain('1 to create, 2 to change, 0 to delete, 0 unchanged');
+    const json = await cli(['diff', v2, '--name', 'shop', '-n', ns, '-o', 'json']);
+    for (const output of [changed.stdout, changed.stderr, json.stdout]) {
+      for (const planted of ['hunter2-planted', 'new-planted-value', Buffer.from('hunter2-planted').toString('base64'), Buffer.from('new-planted-value').toString('base64')]) {
+        expect(output).not.toContain(planted);
+      }
+    }
+  });
+
+  it('diff exits 2 on an error', async () => {
+    const result = await cli(['diff', writeRevision('broken', { 'a.yaml': 'kind: [' }), '-n', 'default']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^error: rendering failed with 1 problem:\na.yaml:1:/);
+  });
+
+  it('apply exits 1 and says so when a revision fails and is rolled back', async () => {
+    const ns = await cluster.newNamespace('cli');
+    const deployment = (image: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: "${image}"}]\n`;
+    expect((await cli(['apply', writeRevision(`${ns}-good`, { 'd.yaml': deployment('nginx:1.25') }), '--name', 'web', '-n', ns, '--timeout', '10s'])).exitCode).toBe(0);
+    const bad = await cli(['apply', writeRevision(`${ns}-bad`, { 'd.yaml': deployment('nginx:broken') }), '--name', 'web', '-n', ns, '--timeout', '10s']);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain('rollback');
+    expect(bad.stderr).toMatch(/RolledBack: revision sha256:[0-9a-f]{12} failed/);
+  });
+
+  it('--dry-run validates against the server and writes nothing', async () => {
+    const ns = await cluster.newNamespace('cli');
+    const result = await cli(['apply', writeRevision(`${ns}-dry`, { 'a.yaml': cm('dry', 'x') }), '--name', 'd', '-n', ns, '--dry-run', '-o', 'json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ result: 'DryRun', objects: [{ object: `ConfigMap/${ns}/dry`, action: 'created' }] });
+    expect(await cluster.client.getOrNull({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'dry' })).toBeNull();
+  });
+});
