@@ -10,6 +10,7 @@ import { CliExit, ExitCode, processIO, type CliIO } from './context.js';
 import { registerVersion, ferryVersion } from './commands/version.js';
 import { registerApply } from './commands/apply.js';
 import { registerPlan } from './commands/plan.js';
+import { registerAgent } from './commands/agent.js';
 import { registerDiff } from './commands/diff.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIO): Command {
   registerRollback(program, io);
   registerSuspend(program, io);
   registerResume(program, io);
+  registerAgent(program, io);
   registerVersion(program, io);
   return program;
 }

@@ -1,0 +1,332 @@
+import type { KubeObject } from '../objects.js';
+import { isJsonObject } from '../objects.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/index.js';
+import { silentLogger } from '../log/index.js';
+import type { KubeClient } from '../kube/index.js';
+import type { GitSource } from '../source/index.js';
+import { HistoryStore } from '../history/index.js';
+import {
+  reconcile,
+  resolveSyncInputs,
+  settingsFromGitSync,
+  shortRevision,
+  SyncReason,
+  type SyncOutcome,
+  type SyncSettings,
+} from '../sync/index.js';
+import { recordEvent } from './events.js';
+import { AgentMetrics } from './metrics.js';
+import { failureBackoff, nextCronRun, nextIntervalRun } from './schedule.js';
+import { statusChanged, statusFromOutcome } from './status.js';
+
+export const GITSYNC_API_VERSION = 'ferry.dev/v1alpha1';
+export const REQUESTED_AT_ANNOTATION = 'ferry.dev/requested-at';
+export const ROLLBACK_TO_ANNOTATION = 'ferry.dev/rollback-to';
+
+/** Hears every outcome (chat notifications subscribe here); must not throw or block. */
+export type OutcomeListener = (gitsync: KubeObject, settings: SyncSettings, outcome: SyncOutcome) => void;
+
+export interface AgentOptions {
+  client: KubeClient;
+  git: GitSource;
+  logger?: Logger;
+  /** Watch GitSyncs in one namespace only (default: all). */
+  namespace?: string;
+  /** Syncs running at once (default 4). */
+  concurrency?: number;
+  /** How often GitSyncs are listed to notice new ones and spec changes (default 5 s). */
+  resyncMs?: number;
+  /** Base of the failure backoff (default 10 s, capped at 5 min). */
+  failureBackoffMs?: number;
+  /** Poll interval of health waits (default 2 s). */
+  healthPollMs?: number;
+  metrics?: AgentMetrics;
+  onOutcome?: OutcomeListener;
+}
+
+interface Entry {
+  key: string;
+  namespace: string;
+  name: string;
+  gitsync: KubeObject;
+  /** The generation / annotations last acted upon: a change triggers a sync at once. */
+  seen?: { generation: number; requestedAt?: string; rollbackTo?: string };
+  nextRunAt: number;
+  failures: number;
+  running?: Promise<void>;
+  abort?: AbortController;
+  rerun: boolean;
+}
+
+/**
+ * The daemon's control loop: lists GitSyncs, decides which are due (interval with jitter, cron,
+ * a spec change, `ferry sync`, a pin, a webhook), and runs reconciles with bounded concurrency
+ * and never two at once for one GitSync. It holds no sync logic: that is src/sync.
+ */
+export class Agent {
+  readonly metrics: AgentMetrics;
+  private readonly entries = new Map<string, Entry>();
+  private readonly queue: Entry[] = [];
+  private readonly logger: Logger;
+  private active = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private lastListOk = 0;
+
+  constructor(private readonly options: AgentOptions) {
+    this.logger = options.logger ?? silentLogger();
+    this.metrics = options.metrics ?? new AgentMetrics();
+  }
+
+  /** True once GitSyncs were listed recently: the agent can see the API server. */
+  get ready(): boolean {
+    return this.lastListOk > 0 && Date.now() - this.lastListOk < Math.max(30_000, 3 * (this.options.resyncMs ?? 5000));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  /** Stops scheduling; running syncs get `graceMs` to finish, then are cancelled. */
+  async stop(graceMs = 30_000): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.queue.splice(0);
+    const running = [...this.entries.values()].filter((entry) => entry.running);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all(running.map((entry) => entry.running)), grace]);
+    for (const entry of running) entry.abort?.abort();
+    await Promise.all(running.map((entry) => entry.running?.catch(() => undefined)));
+  }
+
+  /** Reconcile a GitSync now (a webhook push, a test). False when the agent does not know it. */
+  trigger(namespace: string, name: string): boolean {
+    const entry = this.entries.get(`${namespace}/${name}`);
+    if (!entry) return false;
+    entry.nextRunAt = 0;
+    this.enqueue(entry);
+    return true;
+  }
+
+  /** Waits until no sync is running or queued (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.active > 0 || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  private async loop(): Promise<void> {
+    if (!this.running) return;
+    try {
+      await this.resync();
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'cannot list GitSyncs; retrying');
+    }
+    if (this.running) {
+      this.timer = setTimeout(() => void this.loop(), Math.min(this.options.resyncMs ?? 5000, 1000));
+      this.timer.unref();
+    }
+  }
+
+  private listedAt = 0;
+
+  /** Lists GitSyncs (every resync period) and enqueues every one that is due. */
+  private async resync(): Promise<void> {
+    const now = Date.now();
+    if (now - this.listedAt >= (this.options.resyncMs ?? 5000)) {
+      const items = await this.options.client.list(GITSYNC_API_VERSION, 'GitSync', this.options.namespace ? { namespace: this.options.namespace } : {});
+      this.listedAt = now;
+      this.lastListOk = now;
+      const present = new Set<string>();
+      for (const gitsync of items) {
+        const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
+        present.add(key);
+        const entry = this.entries.get(key) ?? { key, namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name, gitsync, nextRunAt: 0, failures: 0, rerun: false };
+        entry.gitsync = gitsync;
+        this.entries.set(key, entry);
+        if (this.hasNewRequest(entry)) entry.nextRunAt = 0;
+      }
+      for (const key of [...this.entries.keys()]) if (!present.has(key)) this.entries.delete(key);
+    }
+    for (const entry of this.entries.values()) {
+      if (entry.nextRunAt <= now && !isSuspended(entry.gitsync)) this.enqueue(entry);
+    }
+  }
+
+  /** A spec change, a `ferry sync` request or a new pin since the last sync. */
+  private hasNewRequest(entry: Entry): boolean {
+    const current = snapshotOf(entry.gitsync);
+    const status = isJsonObject(entry.gitsync.status) ? entry.gitsync.status : {};
+    if (!entry.seen) {
+      // First sight (also after a restart): a request not yet handled by any agent counts.
+      return current.requestedAt !== undefined && current.requestedAt !== status.lastHandledRequestedAt;
+    }
+    return current.generation !== entry.seen.generation || current.requestedAt !== entry.seen.requestedAt || current.rollbackTo !== entry.seen.rollbackTo;
+  }
+
+  private enqueue(entry: Entry): void {
+    if (!this.running) return;
+    if (entry.running) {
+      entry.rerun = entry.rerun || entry.nextRunAt === 0;
+      return;
+    }
+    if (this.queue.includes(entry)) return;
+    this.queue.push(entry);
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.active < (this.options.concurrency ?? 4) && this.queue.length > 0) {
+      const entry = this.queue.shift() as Entry;
+      this.active++;
+      entry.abort = new AbortController();
+      entry.running = this.syncOne(entry, entry.abort.signal).finally(() => {
+        this.active--;
+        entry.running = undefined;
+        if (entry.rerun && this.running) {
+          entry.rerun = false;
+          entry.nextRunAt = 0;
+          this.enqueue(entry);
+        }
+        this.drain();
+      });
+    }
+  }
+
+  /** One reconcile of one GitSync, with status, events, metrics and the next run time. */
+  private async syncOne(entry: Entry, signal: AbortSignal): Promise<void> {
+    const { client } = this.options;
+    const started = Date.now();
+    let gitsync = entry.gitsync;
+    const logger = this.logger.child({ gitsync: entry.key });
+    try {
+      gitsync = (await client.getOrNull({ apiVersion: GITSYNC_API_VERSION, kind: 'GitSync', namespace: entry.namespace, name: entry.name })) ?? gitsync;
+    } catch {
+      // Use what the list said.
+    }
+    const snapshot = snapshotOf(gitsync);
+    entry.seen = snapshot;
+    let settings: SyncSettings | undefined;
+    let outcome: SyncOutcome;
+    let pinnedRevision: string | undefined;
+    let secretValues: string[] = [];
+    try {
+      ({ settings, secretValues } = await resolveSyncInputs(client, settingsFromGitSync(gitsync)));
+      const pin = snapshot.rollbackTo ? await this.resolvePin(entry, snapshot.rollbackTo) : undefined;
+      pinnedRevision = pin ? `entry ${pin.number} (${shortRevision(pin.revision)})` : undefined;
+      const labels = { namespace: entry.namespace, name: entry.name };
+      outcome = await reconcile(settings, { client, git: this.options.git, logger }, {
+        signal,
+        onEvent: (event) => {
+          if (event.type === 'source') this.metrics.gitFetchDuration.observe(labels, (Date.now() - started) / 1000);
+        },
+        ...(pin ? { pinnedEntry: pin.number } : {}),
+        ...(this.options.healthPollMs ? { pollIntervalMs: this.options.healthPollMs } : {}),
+      });
+    } catch (error) {
+      outcome = failedOutcome(error, started);
+    }
+    outcome = { ...outcome, message: scrub(outcome.message, secretValues) };
+    logger.info({ revision: outcome.revision, result: outcome.result, reason: outcome.reason, durationMs: outcome.durationMs }, outcome.message);
+    this.record(entry, outcome);
+    try {
+      await this.writeStatus(gitsync, outcome, snapshot, pinnedRevision);
+      if (outcome.result !== 'Unchanged') {
+        const type = outcome.result === 'Synced' || outcome.result === 'DryRun' ? 'Normal' : 'Warning';
+        await recordEvent(client, gitsync, type, outcome.reason, outcome.message);
+      }
+    } catch (error) {
+      logger.warn({ err: describeError(error) }, 'cannot write GitSync status or event');
+    }
+    if (settings) this.options.onOutcome?.(gitsync, settings, outcome);
+    // Schedule the next run: interval (jittered) or cron, failures backing off.
+    const end = Date.now();
+    const failed = outcome.result === 'Failed';
+    entry.failures = failed ? entry.failures + 1 : 0;
+    const interval = settings?.intervalMs ?? 60_000;
+    if (failed) entry.nextRunAt = end + Math.min(interval, failureBackoff(entry.failures, this.options.failureBackoffMs ?? 10_000));
+    else if (settings?.schedule) entry.nextRunAt = safeCron(settings.schedule, end) ?? nextIntervalRun(end, interval);
+    else entry.nextRunAt = nextIntervalRun(end, interval);
+  }
+
+  /** `ferry.dev/rollback-to`: a history entry number, or a commit SHA (its newest good entry). */
+  private async resolvePin(entry: Entry, value: string): Promise<{ number: number; revision: string } | undefined> {
+    const summaries = await new HistoryStore(this.options.client, entry.namespace, entry.name).list();
+    const match = /^\d+$/.test(value)
+      ? summaries.find((s) => s.number === Number(value))
+      : [...summaries].reverse().find((s) => s.result === 'Succeeded' && s.revision.startsWith(value));
+    return match ? { number: match.number, revision: match.revision } : { number: Number.isNaN(Number(value)) ? -1 : Number(value), revision: value };
+  }
+
+  private record(entry: Entry, outcome: SyncOutcome): void {
+    const labels = { namespace: entry.namespace, name: entry.name };
+    this.metrics.syncDuration.observe({ ...labels, result: outcome.result }, outcome.durationMs / 1000);
+    this.metrics.syncTotal.inc({ ...labels, result: outcome.result, reason: outcome.reason });
+    this.metrics.driftedObjects.set(labels, outcome.driftCorrected ? 0 : outcome.drift.length);
+    if (outcome.result === 'Synced' || outcome.result === 'Unchanged') this.metrics.lastSuccess.set(labels, Date.now() / 1000);
+  }
+
+  private async writeStatus(gitsync: KubeObject, outcome: SyncOutcome, snapshot: ReturnType<typeof snapshotOf>, pinnedRevision: string | undefined): Promise<void> {
+    const previous = isJsonObject(gitsync.status) ? gitsync.status : undefined;
+    const status = statusFromOutcome({
+      previous,
+      outcome,
+      generation: snapshot.generation,
+      now: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ...(snapshot.requestedAt ? { requestedAt: snapshot.requestedAt } : {}),
+      ...(pinnedRevision ? { pinnedRevision } : {}),
+    });
+    if (!statusChanged(previous, status)) return;
+    const patch: Record<string, unknown> = { ...status };
+    if (!pinnedRevision && previous?.pinnedRevision) patch.pinnedRevision = null;
+    await this.options.client.mergePatch(
+      { apiVersion: GITSYNC_API_VERSION, kind: 'GitSync', namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name },
+      { status: patch },
+      { subresource: 'status' },
+    );
+  }
+}
+
+function snapshotOf(gitsync: KubeObject): { generation: number; requestedAt?: string; rollbackTo?: string } {
+  const annotations = gitsync.metadata.annotations ?? {};
+  return {
+    generation: gitsync.metadata.generation ?? 0,
+    ...(annotations[REQUESTED_AT_ANNOTATION] ? { requestedAt: annotations[REQUESTED_AT_ANNOTATION] } : {}),
+    ...(annotations[ROLLBACK_TO_ANNOTATION] ? { rollbackTo: annotations[ROLLBACK_TO_ANNOTATION] } : {}),
+  };
+}
+
+function isSuspended(gitsync: KubeObject): boolean {
+  return isJsonObject(gitsync.spec) && gitsync.spec.suspend === true;
+}
+
+function safeCron(expression: string, after: number): number | undefined {
+  try {
+    return nextCronRun(expression, after);
+  } catch {
+    return undefined;
+  }
+}
+
+function scrub(text: string, secrets: string[]): string {
+  return secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join('***') : out), text);
+}
+
+/** An outcome for failures before reconcile could start (a bad spec, a missing Secret). */
+function failedOutcome(error: unknown, started: number): SyncOutcome {
+  const message = describeError(error);
+  const code = (error as { code?: string }).code ?? '';
+  return {
+    result: 'Failed',
+    reason: code.startsWith('SYNC_') ? SyncReason.SourceUnavailable : SyncReason.ApplyFailed,
+    message,
+    changes: [],
+    drift: [],
+    driftCorrected: false,
+    inventory: [],
+    history: [],
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The in-cluster daemon: watches GitSyncs and schedules reconciles (interval, cron, spec
+ * changes, `ferry sync`, webhooks), writes status and events, serves /healthz /readyz /metrics
+ * and push webhooks, elects one leader with a Lease, and shuts down gracefully. Sync logic lives
+ * in src/sync.
+ */
+export { Agent, GITSYNC_API_VERSION, REQUESTED_AT_ANNOTATION, ROLLBACK_TO_ANNOTATION, type AgentOptions, type OutcomeListener } from './agent.js';
+export { startHttpServer, WEBHOOK_SECRET_ANNOTATION, type AgentHttpServer } from './http-server.js';
+export { LeaderElector, type LeaderElectionOptions } from './leader.js';
+export { AgentMetrics } from './metrics.js';
+export { statusFromOutcome, statusChanged, type GitSyncStatus, type Condition } from './status.js';
+export { verifyWebhook, type WebhookVerdict } from './webhook.js';
+export { nextIntervalRun, nextCronRun, failureBackoff } from './schedule.js';
+export { runAgent, type RunAgentOptions } from './run.js';

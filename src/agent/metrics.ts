@@ -1,0 +1,50 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestEvent } from '../kube/index.js';
+
+/** The agent's Prometheus metrics, on a registry of its own (no global state). */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly syncDuration = new Histogram({
+    name: 'ferry_sync_duration_seconds',
+    help: 'Duration of one reconcile of one GitSync.',
+    labelNames: ['namespace', 'name', 'result'] as const,
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  readonly syncTotal = new Counter({
+    name: 'ferry_sync_total',
+    help: 'Reconciles by outcome.',
+    labelNames: ['namespace', 'name', 'result', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly driftedObjects = new Gauge({
+    name: 'ferry_drifted_objects',
+    help: 'Objects whose live state left Git, per GitSync.',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [this.registry],
+  });
+  readonly lastSuccess = new Gauge({
+    name: 'ferry_last_successful_sync_timestamp_seconds',
+    help: 'When a GitSync last synced successfully.',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [this.registry],
+  });
+  readonly gitFetchDuration = new Histogram({
+    name: 'ferry_git_fetch_duration_seconds',
+    help: 'Duration of fetching a GitSync source.',
+    labelNames: ['namespace', 'name'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly kubeRequests = new Counter({
+    name: 'ferry_kube_requests_total',
+    help: 'Kubernetes API requests by verb and status code.',
+    labelNames: ['verb', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  /** A hook for KubeClient.onRequest. */
+  recordKubeRequest = (event: RequestEvent): void => {
+    this.kubeRequests.inc({ verb: event.verb, code: String(event.status) });
+  };
+}

@@ -1,0 +1,65 @@
+import { Option, type Command } from 'commander';
+import { runAgent } from '../../agent/index.js';
+import { createLogger, type LogFormat } from '../../log/index.js';
+import { parseDuration } from '../../sync/index.js';
+import { connect, globalOptions } from '../cluster.js';
+import type { CliIO } from '../context.js';
+import { cacheDir } from '../source-arg.js';
+import { createNotifications } from '../../notify/index.js';
+
+interface AgentFlags {
+  port: string;
+  cacheDir?: string;
+  concurrency: string;
+  clusterName?: string;
+  leaderElect?: boolean;
+  leaderElectionNamespace?: string;
+  resync: string;
+  logFormat: LogFormat;
+  shutdownGrace: string;
+}
+
+export function registerAgent(program: Command, io: CliIO): void {
+  program
+    .command('agent')
+    .description('run the in-cluster agent: watch GitSyncs and keep the cluster in sync with Git')
+    .option('--port <port>', 'HTTP port for /healthz, /readyz, /metrics and /hooks', '8080')
+    .option('--cache-dir <dir>', 'where Git repositories are cached (default: $FERRY_CACHE_DIR or ~/.cache/ferry)')
+    .option('--concurrency <n>', 'GitSyncs synced at once', '4')
+    .option('--cluster-name <name>', 'the cluster name shown in alerts (default: $FERRY_CLUSTER_NAME)')
+    .option('--leader-elect', 'elect one active replica with a coordination Lease')
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE or ferry-system)')
+    .option('--resync <duration>', 'how often GitSyncs are listed', '5s')
+    .option('--shutdown-grace <duration>', 'how long a running sync may finish on SIGTERM', '30s')
+    .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']).default('json'))
+    .action(async (flags: AgentFlags, command: Command) => {
+      const options = globalOptions(command);
+      const logger = createLogger({ format: flags.logFormat, ...(options.verbose ? { level: 'debug' } : {}) });
+      const client = connect(options);
+      const notifications = createNotifications({ client, logger, clusterName: flags.clusterName ?? io.env.FERRY_CLUSTER_NAME ?? 'default', namespace: flags.leaderElectionNamespace ?? io.env.POD_NAMESPACE ?? 'ferry-system' });
+      const running = await runAgent({
+        client,
+        logger,
+        cacheDir: flags.cacheDir ?? cacheDir(io.env),
+        port: Number(flags.port),
+        concurrency: Number(flags.concurrency),
+        resyncMs: parseDuration(flags.resync, '--resync'),
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+        ...(flags.leaderElect
+          ? { leaderElection: { namespace: flags.leaderElectionNamespace ?? io.env.POD_NAMESPACE ?? 'ferry-system', ...(io.env.POD_NAME ? { identity: io.env.POD_NAME } : {}) } }
+          : {}),
+        onOutcome: notifications.onOutcome,
+        onShutdown: () => notifications.close(),
+      });
+      const grace = parseDuration(flags.shutdownGrace, '--shutdown-grace');
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          void running.shutdown(grace).then(resolve);
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+    });
+}
