@@ -11,4 +11,4 @@ export { AgentMetrics } from './metrics.js';
 export { statusFromOutcome, statusChanged, type GitSyncStatus, type Condition } from './status.js';
 export { verifyWebhook, type WebhookVerdict } from './webhook.js';
 export { nextIntervalRun, nextCronRun, failureBackoff } from './schedule.js';
-export { runAgent, type RunAgentOptions } from './run.js';
+export { runAgent, type RunAgentOptions, type RunningAgent } from './run.js';

@@ -64,8 +64,10 @@ export function statusFromOutcome(input: StatusInput): GitSyncStatus {
   };
   const healthStatus = outcome.health?.status ?? (failed ? 'Unknown' : (keep('health') ?? 'Unknown'));
   const driftCount = outcome.driftCorrected ? 0 : outcome.drift.length;
+  // A poll that found nothing to do keeps saying Synced: the condition only moves when something happens.
+  const readyReason = outcome.reason === 'Unchanged' ? 'Synced' : outcome.reason;
   const conditions: Condition[] = [
-    condition('Ready', failed ? 'False' : 'True', outcome.reason, outcome.message),
+    condition('Ready', failed ? 'False' : 'True', readyReason, outcome.message),
     condition(
       'Healthy',
       healthStatus === 'Healthy' ? 'True' : healthStatus === 'Unknown' ? 'Unknown' : 'False',
