@@ -76,6 +76,9 @@ export function decideAlerts(previous: AlertState | undefined, observed: Observa
       if ((state.driftHash !== hash && !flapping) || remind) {
         events.push('drift');
         state.driftAlertedAt = now;
+      } else if (flapping && state.driftHash !== hash) {
+        // Back within the quiet period: treat it as the drift already announced.
+        state.driftAlertedAt = now;
       }
       state.driftHash = hash;
     }

@@ -67,6 +67,11 @@ export function composeMessage(event: NotifyEvent, clusterName?: string): Messag
       color = { hex: 0x2eb67d, name: 'good' };
       break;
   }
+  if (event.digest) {
+    title = event.digest.title;
+    summary = event.digest.lines.join('\n');
+    facts.splice(0, 1);
+  }
   const objectLines = objects.slice(0, MAX_OBJECTS).map((object) => {
     const paths = object.paths.slice(0, MAX_PATHS).join(', ');
     const morePaths = object.paths.length > MAX_PATHS ? ` and ${object.paths.length - MAX_PATHS} more` : '';

@@ -100,10 +100,9 @@ export class Notifier {
     if (events.length > 20) lines.push(`and ${events.length - 20} more events`);
     const first = events[0] as NotifyEvent;
     return this.message(destination, {
-      type: first.type === 'drift' ? 'drift' : 'failed',
-      sync: { namespace: '*', name: `${syncs.length} GitSyncs` },
-      error: `${events.length} events from ${syncs.length} GitSyncs:\n${lines.join('\n')}`,
-      objects: events.flatMap((e) => e.objects ?? []).slice(0, 10),
+      type: first.type,
+      sync: { namespace: '*', name: '*' },
+      digest: { title: `${events.length} events from ${syncs.length} GitSyncs`, lines },
       time: first.time,
     });
   }

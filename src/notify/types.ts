@@ -28,6 +28,8 @@ export interface NotifyEvent {
   reason?: string;
   /** For drift: corrected by self-heal (true) or only reported (false). */
   selfHealed?: boolean;
+  /** A digest of many events (many GitSyncs at once): its title and lines replace the usual ones. */
+  digest?: { title: string; lines: string[] };
   time: Date;
 }
 
