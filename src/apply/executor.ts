@@ -73,6 +73,8 @@ interface Prepared {
   resource?: ApiResource;
   /** A custom resource whose CRD is created by this same apply: resolved once it is Established. */
   awaitsCrd: boolean;
+  /** In a Namespace this same apply creates: the server can only dry-run it once that exists. */
+  deferDryRun?: boolean;
   live?: KubeObject;
   diff?: ObjectDiff;
 }
@@ -107,6 +109,8 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
     item.diff = computeDiff(item, baseByKey, { ignore: request.ignore ?? [], listKeys });
   }
   if (problems.length > 0) return failedBeforeWriting(prepared, problems);
+  const newNamespaces = new Set(prepared.filter((item) => item.desired.kind === 'Namespace' && !item.live).map((item) => item.desired.metadata.name));
+  for (const item of prepared) if (item.desired.metadata.namespace && newNamespaces.has(item.desired.metadata.namespace)) item.deferDryRun = true;
   if (request.diffOnly) return { entries: prepared.map((item) => plannedEntry(item, new Map())) };
 
   // 2. Order: dependency layers.
@@ -122,7 +126,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
 
   // 3. Server dry-run of every write we can validate now (custom resources of a CRD created in
   //    this apply are validated once the CRD is Established, just before they are written).
-  const toValidate = prepared.filter((item) => !item.awaitsCrd && item.diff && isWrite(item.diff));
+  const toValidate = prepared.filter((item) => !item.awaitsCrd && !item.deferDryRun && item.diff && isWrite(item.diff));
   emit({ type: 'dry-run', count: toValidate.length });
   const dryRunFailures = (
     await mapBounded(toValidate, request.concurrency ?? DEFAULT_CONCURRENCY, async (item) => {
@@ -271,6 +275,7 @@ async function applyOne(
       item.diff = computeDiff(item, baseByKey, options);
       if (isWrite(item.diff)) await writeDiff(client, item, { dryRun: true });
     }
+    if (item.deferDryRun && item.diff && isWrite(item.diff)) await writeDiff(client, item, { dryRun: true });
     for (let attempt = 1; ; attempt++) {
       const diff = item.diff as ObjectDiff;
       if (!isWrite(diff)) return { ref, layer, action: 'unchanged', diff };

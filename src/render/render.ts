@@ -6,7 +6,7 @@ import { RenderError, type RenderProblem } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, parseManifestFile, type ParseLimits, type ParsedDocument } from './parse.js';
 import { substituteVariables } from './substitute.js';
 import { resolveNamespaces, validateDocument, type Located } from './validate.js';
-import { findKustomization, findRemoteBases, runKustomize } from './kustomize.js';
+import { KUSTOMIZATION_FILES, findKustomization, findRemoteBases, runKustomize } from './kustomize.js';
 
 export type RenderType = 'auto' | 'plain' | 'kustomize';
 
@@ -92,7 +92,9 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
     problems.push(...parsed.problems);
     for (const document of parsed.documents) collect(locateInSources(document, options.files, kustomization.path), [document]);
   } else {
-    for (const file of inDir.filter((f) => MANIFEST.test(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    // Kustomization files configure kustomize; they are not objects to apply.
+    const manifests = inDir.filter((f) => MANIFEST.test(f.path) && !KUSTOMIZATION_FILES.includes(posix.basename(f.path)));
+    for (const file of manifests.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
       const parsed = parseManifestFile(file.path, file.content, limits, file.blobId);
       problems.push(...parsed.problems);
       collect(file.path, parsed.documents);
