@@ -107,7 +107,7 @@ export class Agent {
     const entry = this.entries.get(`${namespace}/${name}`);
     if (!entry) return false;
     entry.nextRunAt = 0;
-    this.enqueue(entry);
+    this.enqueue(entry, true);
     return true;
   }
 
@@ -145,7 +145,11 @@ export class Agent {
         const entry = this.entries.get(key) ?? { key, namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name, gitsync, nextRunAt: 0, failures: 0, rerun: false };
         entry.gitsync = gitsync;
         this.entries.set(key, entry);
-        if (this.hasNewRequest(entry)) entry.nextRunAt = 0;
+        if (this.hasNewRequest(entry)) {
+          entry.nextRunAt = 0;
+          // A request that arrives while a sync runs gets a sync of its own afterwards.
+          if (entry.running) entry.rerun = true;
+        }
       }
       for (const key of [...this.entries.keys()]) if (!present.has(key)) this.entries.delete(key);
     }
@@ -165,10 +169,10 @@ export class Agent {
     return current.generation !== entry.seen.generation || current.requestedAt !== entry.seen.requestedAt || current.rollbackTo !== entry.seen.rollbackTo;
   }
 
-  private enqueue(entry: Entry): void {
+  private enqueue(entry: Entry, urgent = false): void {
     if (!this.running) return;
     if (entry.running) {
-      entry.rerun = entry.rerun || entry.nextRunAt === 0;
+      if (urgent) entry.rerun = true;
       return;
     }
     if (this.queue.includes(entry)) return;
@@ -180,6 +184,8 @@ export class Agent {
     while (this.active < (this.options.concurrency ?? 4) && this.queue.length > 0) {
       const entry = this.queue.shift() as Entry;
       this.active++;
+      // Not due again until this run ends and schedules the next one.
+      entry.nextRunAt = Number.POSITIVE_INFINITY;
       entry.abort = new AbortController();
       entry.running = this.syncOne(entry, entry.abort.signal).finally(() => {
         this.active--;
