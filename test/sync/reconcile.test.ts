@@ -100,6 +100,27 @@ describe('reconcile: one whole sync', () => {
     expect(cluster.sim!.countRequests({ verb: 'list', resource: 'configmaps' })).toBe(1);
   });
 
+  it.skipIf(simOnly.skip)('reads the cluster once per kind, not once per object, however many objects a revision holds', async () => {
+    const ns = await cluster.newNamespace('sync');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 150; i++) files[`cm-${i}.yaml`] = configMap(`cm-${i}`, { index: String(i) });
+    for (let i = 0; i < 50; i++) files[`svc-${i}.yaml`] = `apiVersion: v1\nkind: Service\nmetadata: {name: svc-${i}}\nspec:\n  ports: [{port: 80}]\n`;
+    const dir = revision(files);
+    cluster.sim!.resetRequests();
+    await run(settings(ns, dir));
+    // Each object: one server-side dry run, then one create; plus the history Secret.
+    expect(cluster.sim!.countRequests({ verb: 'create', resource: 'configmaps' })).toBe(300);
+    expect(cluster.sim!.countRequests({ verb: 'create', resource: 'services' })).toBe(100);
+    expect(cluster.sim!.countRequests({ verb: 'get' })).toBeLessThanOrEqual(2);
+
+    cluster.sim!.resetRequests();
+    const outcome = await run(settings(ns, dir));
+    expect(outcome.result).toBe('Unchanged');
+    expect(cluster.sim!.requests.filter((r) => r.verb !== 'list' && r.verb !== 'discovery').length).toBeLessThanOrEqual(2);
+    expect(cluster.sim!.countRequests({ verb: 'list', resource: 'configmaps' })).toBe(1);
+    expect(cluster.sim!.countRequests({ verb: 'list', resource: 'services' })).toBe(1);
+  });
+
   it('changes only what changed, prunes what left Git, and keeps what others added', async () => {
     const ns = await cluster.newNamespace('sync');
     await run(settings(ns, revision({ 'web.yaml': deployment('web', 'nginx:1.25'), 'cfg.yaml': configMap('web-config', { MODE: 'prod' }), 'old.yaml': configMap('old', { a: '1' }) })));
