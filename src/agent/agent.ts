@@ -21,7 +21,9 @@ import { failureBackoff, nextCronRun, nextIntervalRun } from './schedule.js';
 import { statusChanged, statusFromOutcome } from './status.js';
 
 export const GITSYNC_API_VERSION = 'ferry.dev/v1alpha1';
+/** Set by `ferry sync`: reconcile at once; echoed in status.lastHandledRequestedAt. */
 export const REQUESTED_AT_ANNOTATION = 'ferry.dev/requested-at';
+/** Set by `ferry rollback`: pin this history entry until `ferry resume` removes it. */
 export const ROLLBACK_TO_ANNOTATION = 'ferry.dev/rollback-to';
 
 /** Hears every outcome (chat notifications subscribe here); must not throw or block. */

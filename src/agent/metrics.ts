@@ -1,9 +1,15 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestEvent } from '../kube/index.js';
 
 /** The agent's Prometheus metrics, on a registry of its own (no global state). */
 export class AgentMetrics {
   readonly registry = new Registry();
+
+  /** `processMetrics` adds the standard process_* and nodejs_* metrics (memory, GC, event loop lag). */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
   readonly syncDuration = new Histogram({
     name: 'ferry_sync_duration_seconds',
     help: 'Duration of one reconcile of one GitSync.',

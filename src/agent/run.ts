@@ -31,7 +31,7 @@ export interface RunningAgent {
 
 /** Wires the agent, its HTTP server and leader election together; what `ferry agent` runs. */
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
-  const metrics = new AgentMetrics();
+  const metrics = new AgentMetrics({ processMetrics: true });
   options.client.onRequest = metrics.recordKubeRequest;
   const agent = new Agent({
     client: options.client,

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FerryError } from '../errors.js';
 import { GitSource, parseRefSpec } from '../source/index.js';
-import type { SyncSource } from '../sync/index.js';
+import { DEFAULT_SETTINGS, type SyncSettings, type SyncSource } from '../sync/index.js';
 
 /** True for arguments that name a remote repository rather than a local directory. */
 export function isGitUrl(arg: string): boolean {
@@ -40,4 +40,34 @@ export function collectKeyValue(value: string, previous: Record<string, string> 
   const eq = value.indexOf('=');
   if (eq <= 0) throw new FerryError('CLI_BAD_FLAG', `expected KEY=VALUE, got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/** What every one-off sync from the command line names: the sync and where its objects go. */
+export interface CommandLineSync {
+  namespace: string;
+  name: string;
+  source: SyncSource;
+  substitute?: Record<string, string>;
+  targetNamespace?: string;
+}
+
+/**
+ * Settings for a one-off sync from the command line (`diff`, `apply`): the GitSync defaults,
+ * no pruning unless asked, and the command's flags on top.
+ */
+export function commandLineSettings(sync: CommandLineSync, overrides: Partial<SyncSettings> = {}): SyncSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    namespace: sync.namespace,
+    name: sync.name,
+    source: sync.source,
+    substitute: sync.substitute ?? {},
+    substituteFrom: [],
+    // As with kubectl apply -n: objects that name no namespace go to the command's namespace.
+    targetNamespace: sync.targetNamespace ?? sync.namespace,
+    prune: false,
+    ignore: [],
+    notify: [],
+    ...overrides,
+  };
 }

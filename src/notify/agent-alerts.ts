@@ -1,4 +1,4 @@
-import type { KubeObject } from '../objects.js';
+import { objectKey, type KubeObject } from '../objects.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
@@ -42,7 +42,7 @@ export function createNotifications(options: NotificationsOptions): Notification
   let states: Promise<AlertStates> | undefined;
   let chain: Promise<void> = Promise.resolve();
 
-  const handle = async (gitsync: KubeObject, settings: SyncSettings, outcome: SyncOutcome) => {
+  const handle = async (settings: SyncSettings, outcome: SyncOutcome) => {
     if (settings.notify.length === 0) return;
     states ??= store.load().catch(() => ({}));
     const all = await states;
@@ -67,13 +67,12 @@ export function createNotifications(options: NotificationsOptions): Notification
     if (events.length === 0) return;
     const destinations = await resolveDestinations(options.client, settings, options.logger);
     for (const type of events) notifier.notify(eventFor(type, settings, outcome, drift, options.clusterName), destinations);
-    void gitsync;
   };
 
   return {
-    onOutcome(gitsync, settings, outcome) {
+    onOutcome(_gitsync, settings, outcome) {
       // Serialised so state updates never race; never awaited by the agent.
-      chain = chain.then(() => handle(gitsync, settings, outcome)).catch((error: unknown) => options.logger.warn({ err: describeError(error) }, 'notification failed'));
+      chain = chain.then(() => handle(settings, outcome)).catch((error: unknown) => options.logger.warn({ err: describeError(error) }, 'notification failed'));
     },
     async flush() {
       await chain;
@@ -87,8 +86,9 @@ export function createNotifications(options: NotificationsOptions): Notification
 }
 
 function driftedObjects(outcome: SyncOutcome): DriftedObject[] {
+  const changes = new Map(outcome.changes.map((c) => [objectKey(c.ref), c]));
   return outcome.drift.map((d) => {
-    const entry = outcome.changes.find((c) => c.ref.kind === d.ref.kind && c.ref.name === d.ref.name && c.ref.namespace === d.ref.namespace);
+    const entry = changes.get(objectKey(d.ref));
     const snippet = d.ref.kind !== 'Secret' && entry?.diff && d.change === 'changed' ? snippetOf(formatDiff(entry.diff, { context: 0 })) : undefined;
     return { ref: d.ref, change: d.change, paths: d.paths, ...(snippet ? { snippet } : {}) };
   });

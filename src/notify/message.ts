@@ -4,6 +4,7 @@
  */
 import { formatRef } from '../objects.js';
 import type { NotifyEvent } from './types.js';
+import { counted } from '../text.js';
 
 export const MAX_OBJECTS = 10;
 export const MAX_PATHS = 5;
@@ -36,7 +37,7 @@ export function composeMessage(event: NotifyEvent, clusterName?: string): Messag
   switch (event.type) {
     case 'drift':
       title = event.selfHealed ? `Drift corrected in ${sync}` : `Drift detected in ${sync}`;
-      summary = `${objects.length} object${objects.length === 1 ? '' : 's'} on ${cluster} ${event.selfHealed ? 'had left Git and were put back' : 'no longer match Git (self-heal is off)'}.`;
+      summary = `${counted(objects.length, 'object')} on ${cluster} ${event.selfHealed ? 'had left Git and were put back' : 'no longer match Git (self-heal is off)'}.`;
       color = event.selfHealed ? { hex: 0xf2c744, name: 'warning' } : { hex: 0xe01e5a, name: 'danger' };
       break;
     case 'drift-resolved':

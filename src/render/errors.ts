@@ -1,5 +1,6 @@
 import { FerryError } from '../errors.js';
 import type { ObjectRef } from '../objects.js';
+import { counted } from '../text.js';
 
 /** One problem found while rendering, located in its source file. */
 export interface RenderProblem {
@@ -26,7 +27,7 @@ export class RenderError extends FerryError {
   constructor(problems: RenderProblem[]) {
     const shown = problems.slice(0, 50).map(formatProblem);
     const more = problems.length > 50 ? `\n… and ${problems.length - 50} more` : '';
-    super('RENDER_FAILED', `rendering failed with ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${shown.join('\n')}${more}`, {
+    super('RENDER_FAILED', `rendering failed with ${counted(problems.length, 'problem')}:\n${shown.join('\n')}${more}`, {
       details: { problems },
     });
     this.problems = problems;

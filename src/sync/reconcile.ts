@@ -23,6 +23,7 @@ import {
 import { HistoryStore, isKnownFailedRevision, type HistoryEntry, type HistorySummary } from '../history/index.js';
 import type { SyncSettings } from './settings.js';
 import { SyncReason, type DriftedObject, type RollbackReport, type SyncOutcome, type SyncResult } from './outcome.js';
+import { counted } from '../text.js';
 
 /** What a reconcile needs from the outside world. */
 export interface SyncDeps {
@@ -481,7 +482,7 @@ function describeCounts(entries: ChangeEntry[]): string {
 
 function driftMessage(drift: DriftedObject[]): string {
   const shown = drift.slice(0, 3).map((d) => `${formatRef(d.ref)} ${d.change === 'deleted' ? 'deleted' : `(${d.paths.slice(0, 3).join(', ')})`}`);
-  return `${drift.length} object${drift.length === 1 ? '' : 's'} drifted from Git: ${shown.join('; ')}${drift.length > 3 ? ` and ${drift.length - 3} more` : ''}`;
+  return `${counted(drift.length, 'object')} drifted from Git: ${shown.join('; ')}${drift.length > 3 ? ` and ${drift.length - 3} more` : ''}`;
 }
 
 function unchangedMessage(applied: string, heldBack: SyncReason | undefined, revision: string): string {

@@ -137,6 +137,9 @@ describe('the agent, end to end', () => {
     for (const name of ['ferry_sync_duration_seconds', 'ferry_sync_total', 'ferry_drifted_objects', 'ferry_last_successful_sync_timestamp_seconds', 'ferry_git_fetch_duration_seconds', 'ferry_kube_requests_total']) {
       expect(metrics).toContain(name);
     }
+    // The standard process metrics, so memory and event-loop lag can be watched too.
+    expect(metrics).toContain('process_resident_memory_bytes');
+    expect(metrics).toContain('nodejs_eventloop_lag_seconds');
   });
 
   it('reports an unreachable Git server as SourceUnavailable and prunes nothing', async () => {

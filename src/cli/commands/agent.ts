@@ -6,43 +6,60 @@ import { connect, globalOptions } from '../cluster.js';
 import type { CliIO } from '../context.js';
 import { cacheDir } from '../source-arg.js';
 import { createNotifications } from '../../notify/index.js';
+import { wholeNumberFlag } from '../flags.js';
 
 interface AgentFlags {
-  port: string;
+  port: number;
   cacheDir?: string;
-  concurrency: string;
+  concurrency: number;
   clusterName?: string;
   leaderElect?: boolean;
   leaderElectionNamespace?: string;
   resync: string;
   logFormat: LogFormat;
   shutdownGrace: string;
+  alertReminder: string;
+  alertQuietPeriod: string;
+  alertRateLimit: number;
 }
 
 export function registerAgent(program: Command, io: CliIO): void {
   program
     .command('agent')
     .description('run the in-cluster agent: watch GitSyncs and keep the cluster in sync with Git')
-    .option('--port <port>', 'HTTP port for /healthz, /readyz, /metrics and /hooks', '8080')
+    .option('--port <port>', 'HTTP port for /healthz, /readyz, /metrics and /hooks', wholeNumberFlag('--port', { min: 0, max: 65535 }), 8080)
     .option('--cache-dir <dir>', 'where Git repositories are cached (default: $FERRY_CACHE_DIR or ~/.cache/ferry)')
-    .option('--concurrency <n>', 'GitSyncs synced at once', '4')
+    .option('--concurrency <n>', 'GitSyncs synced at once', wholeNumberFlag('--concurrency'), 4)
     .option('--cluster-name <name>', 'the cluster name shown in alerts (default: $FERRY_CLUSTER_NAME)')
     .option('--leader-elect', 'elect one active replica with a coordination Lease')
     .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE or ferry-system)')
     .option('--resync <duration>', 'how often GitSyncs are listed', '5s')
     .option('--shutdown-grace <duration>', 'how long a running sync may finish on SIGTERM', '30s')
+    .option('--alert-reminder <duration>', 'repeat an unchanged drift alert after this long (0s: never)', '24h')
+    .option('--alert-quiet-period <duration>', 'drift that returns within this long of being resolved is not announced again', '1m')
+    .option('--alert-rate-limit <n>', 'messages per chat destination per minute; the rest are dropped and logged', wholeNumberFlag('--alert-rate-limit'), 20)
     .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']).default('json'))
     .action(async (flags: AgentFlags, command: Command) => {
       const options = globalOptions(command);
       const logger = createLogger({ format: flags.logFormat, ...(options.verbose ? { level: 'debug' } : {}) });
       const client = connect(options);
-      const notifications = createNotifications({ client, logger, clusterName: flags.clusterName ?? io.env.FERRY_CLUSTER_NAME ?? 'default', namespace: flags.leaderElectionNamespace ?? io.env.POD_NAMESPACE ?? 'ferry-system' });
+      const notifications = createNotifications({
+        client,
+        logger,
+        clusterName: flags.clusterName ?? io.env.FERRY_CLUSTER_NAME ?? 'default',
+        namespace: flags.leaderElectionNamespace ?? io.env.POD_NAMESPACE ?? 'ferry-system',
+        alerts: {
+          reminderIntervalMs: parseDuration(flags.alertReminder, '--alert-reminder'),
+          quietPeriodMs: parseDuration(flags.alertQuietPeriod, '--alert-quiet-period'),
+        },
+        notifier: { rateLimitPerMinute: flags.alertRateLimit },
+      });
       const running = await runAgent({
         client,
         logger,
         cacheDir: flags.cacheDir ?? cacheDir(io.env),
-        port: Number(flags.port),
-        concurrency: Number(flags.concurrency),
+        port: flags.port,
+        concurrency: flags.concurrency,
         resyncMs: parseDuration(flags.resync, '--resync'),
         ...(options.namespace ? { namespace: options.namespace } : {}),
         ...(flags.leaderElect
@@ -63,3 +80,4 @@ export function registerAgent(program: Command, io: CliIO): void {
       });
     });
 }
+

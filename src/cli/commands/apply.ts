@@ -1,12 +1,13 @@
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { formatRef, objectKey } from '../../objects.js';
-import { reconcile, parseDuration, type SyncOutcome, type SyncSettings, DEFAULT_SETTINGS } from '../../sync/index.js';
+import { reconcile, parseDuration, type SyncOutcome, DEFAULT_SETTINGS } from '../../sync/index.js';
 import { connect, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat, printData, type Column } from '../output.js';
 import { progressPrinter } from '../progress.js';
-import { collectKeyValue, gitSourceFor, sourceFromArg } from '../source-arg.js';
+import { collectKeyValue, commandLineSettings, gitSourceFor, sourceFromArg } from '../source-arg.js';
+import { wholeNumberFlag } from '../flags.js';
 
 interface ApplyFlags {
   name?: string;
@@ -18,7 +19,7 @@ interface ApplyFlags {
   dryRun?: boolean;
   force?: boolean;
   rollback: boolean;
-  historyLimit: string;
+  historyLimit: number;
   targetNamespace?: string;
   substitute?: Record<string, string>;
   renderType: 'auto' | 'plain' | 'kustomize';
@@ -46,7 +47,7 @@ export function registerApply(program: Command, io: CliIO): void {
     .option('--dry-run', 'validate against the server and print the plan; write nothing')
     .option('--force', 'recreate objects whose immutable fields changed')
     .option('--no-rollback', 'do not roll back to the last good revision when this one fails')
-    .option('--history-limit <n>', 'history entries to keep', String(DEFAULT_SETTINGS.historyLimit))
+    .option('--history-limit <n>', 'history entries to keep', wholeNumberFlag('--history-limit', { max: 100 }), DEFAULT_SETTINGS.historyLimit)
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
     .option('--substitute <KEY=VALUE>', 'a ${KEY} substitution (repeatable)', collectKeyValue)
     .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize']).default('auto'))
@@ -58,26 +59,17 @@ export function registerApply(program: Command, io: CliIO): void {
       const namespace = namespaceOf(options, client);
       const source = sourceFromArg(sourceArg, flags);
       const name = flags.name ?? defaultName(sourceArg);
-      const settings: SyncSettings = {
-        namespace,
-        name,
-        source,
-        renderType: flags.renderType,
-        substitute: flags.substitute ?? {},
-        substituteFrom: [],
-        // As with kubectl apply -n: objects that name no namespace go to the command's namespace.
-        targetNamespace: flags.targetNamespace ?? namespace,
-        prune: Boolean(flags.prune),
-        selfHeal: true,
-        suspend: false,
-        force: Boolean(flags.force),
-        healthTimeoutMs: parseDuration(flags.timeout, '--timeout'),
-        rollback: flags.rollback,
-        historyLimit: Number(flags.historyLimit),
-        ignore: [],
-        intervalMs: DEFAULT_SETTINGS.intervalMs,
-        notify: [],
-      };
+      const settings = commandLineSettings(
+        { namespace, name, source, substitute: flags.substitute, targetNamespace: flags.targetNamespace },
+        {
+          renderType: flags.renderType,
+          prune: Boolean(flags.prune),
+          force: Boolean(flags.force),
+          healthTimeoutMs: parseDuration(flags.timeout, '--timeout'),
+          rollback: flags.rollback,
+          historyLimit: flags.historyLimit,
+        },
+      );
       const outcome = await reconcile(
         settings,
         { client, git: gitSourceFor(io.env) },

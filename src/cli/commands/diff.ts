@@ -5,11 +5,11 @@ import { objectKey, refOf } from '../../objects.js';
 import { applyObjects, pruneCandidates, syncId } from '../../apply/index.js';
 import { diffObject, diffToJson, formatDiff, summarizeDiffs, type ObjectDiff } from '../../diff/index.js';
 import { HistoryStore } from '../../history/index.js';
-import { fetchSource, renderSource, resolveSyncInputs, settingsFromGitSync, DEFAULT_SETTINGS, type SyncSettings } from '../../sync/index.js';
+import { fetchSource, renderSource, resolveSyncInputs, settingsFromGitSync, type SyncSettings } from '../../sync/index.js';
 import { connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat } from '../output.js';
-import { collectKeyValue, gitSourceFor, isGitUrl, sourceFromArg } from '../source-arg.js';
+import { collectKeyValue, commandLineSettings, gitSourceFor, isGitUrl, sourceFromArg } from '../source-arg.js';
 import { existsSync } from 'node:fs';
 
 interface DiffFlags {
@@ -47,7 +47,10 @@ export function registerDiff(program: Command, io: CliIO): void {
           const gitsync = await getGitSync(client, namespace, sourceArg);
           ({ settings, secretValues } = await resolveSyncInputs(client, settingsFromGitSync(gitsync)));
         } else {
-          settings = cliSettings(namespace, flags.name ?? '', sourceFromArg(sourceArg, flags), flags);
+          settings = commandLineSettings(
+            { namespace, name: flags.name ?? '', source: sourceFromArg(sourceArg, flags), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
+            { prune: Boolean(flags.prune) },
+          );
         }
         const named = fromGitSync || Boolean(flags.name);
         const { files } = await fetchSource(settings, { git: gitSourceFor(io.env) });
@@ -74,28 +77,6 @@ export function registerDiff(program: Command, io: CliIO): void {
         throw new CliExit(ExitCode.Error);
       }
     });
-}
-
-function cliSettings(namespace: string, name: string, source: SyncSettings['source'], flags: DiffFlags): SyncSettings {
-  return {
-    namespace,
-    name,
-    source,
-    renderType: 'auto',
-    substitute: flags.substitute ?? {},
-    substituteFrom: [],
-    targetNamespace: flags.targetNamespace ?? namespace,
-    prune: Boolean(flags.prune),
-    selfHeal: true,
-    suspend: false,
-    force: false,
-    healthTimeoutMs: DEFAULT_SETTINGS.healthTimeoutMs,
-    rollback: true,
-    historyLimit: DEFAULT_SETTINGS.historyLimit,
-    ignore: [],
-    intervalMs: DEFAULT_SETTINGS.intervalMs,
-    notify: [],
-  };
 }
 
 /** Objects the last revision applied that Git no longer has, as `delete` diffs. */

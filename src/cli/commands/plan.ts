@@ -6,6 +6,7 @@ import { fetchSource, shortRevision, DEFAULT_SETTINGS, type SyncSettings } from 
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat, printData, type Column } from '../output.js';
 import { collectKeyValue, gitSourceFor, sourceFromArg } from '../source-arg.js';
+import { counted } from '../../text.js';
 
 interface PlanFlags {
   ref?: string;
@@ -67,7 +68,7 @@ export function registerPlan(program: Command, io: CliIO): void {
       } catch (error) {
         if (!(error instanceof RenderError)) throw error;
         for (const problem of error.problems) io.stderr.write(`${formatProblem(problem)}\n`);
-        io.stderr.write(`error: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}; nothing would be applied\n`);
+        io.stderr.write(`error: ${counted(error.problems.length, 'problem')}; nothing would be applied\n`);
         throw new CliExit(ExitCode.Error);
       }
       const plan = planLayers(rendered.map((r) => r.object));
@@ -87,7 +88,7 @@ export function registerPlan(program: Command, io: CliIO): void {
           };
         }),
       );
-      if (format === 'table' || format === 'wide') io.stderr.write(`revision ${shortRevision(revision)}: ${rows.length} objects in ${plan.layers.length} layers\n`);
+      if (format === 'table' || format === 'wide') io.stderr.write(`revision ${shortRevision(revision)}: ${counted(rows.length, 'object')} in ${counted(plan.layers.length, 'layer')}\n`);
       printData(io, format, { revision, layers: plan.layers.length, objects: rows }, { rows, columns: COLUMNS });
     });
 }

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
+import { ROLLBACK_TO_ANNOTATION } from '../../agent/index.js';
 import { FerryError } from '../../errors.js';
 import { HistoryStore, type HistorySummary } from '../../history/index.js';
 import { shortRevision } from '../../sync/index.js';
 import { connect, getGitSync, gitSyncRef, globalOptions, namespaceOf } from '../cluster.js';
 import type { CliIO } from '../context.js';
-
-/** Set by `ferry rollback`: the agent pins this history entry until `ferry resume` removes it. */
-export const ROLLBACK_TO_ANNOTATION = 'ferry.dev/rollback-to';
 
 export function registerRollback(program: Command, io: CliIO): void {
   program

@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
+import { REQUESTED_AT_ANNOTATION } from '../../agent/index.js';
 import { FerryError } from '../../errors.js';
 import { isJsonObject } from '../../objects.js';
 import { parseDuration } from '../../sync/index.js';
 import { connect, getGitSync, gitSyncRef, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { viewGitSync } from '../gitsync-view.js';
-
-/** Set by `ferry sync`; the agent reconciles at once and echoes it in status.lastHandledRequestedAt. */
-export const REQUESTED_AT_ANNOTATION = 'ferry.dev/requested-at';
 
 export function registerSync(program: Command, io: CliIO): void {
   program
