@@ -1,8 +1,10 @@
 /**
  * Runs the benchmarks: `npm run bench` runs all of them, `npm run bench -- diff apply` only those
  * whose file name starts with one of the given words. Each bench/<name>.bench.ts exports a default
- * async function that prints its figures. Benchmarks are never timed tests.
+ * async function that prints its figures; each runs in a process of its own. Benchmarks are never
+ * timed tests.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -18,7 +20,16 @@ if (files.length === 0) {
   process.stderr.write(`no benchmark matches ${wanted.join(', ')}\n`);
   process.exit(2);
 }
-for (const file of files) {
-  const module = (await import(pathToFileURL(join(here, file)).href)) as { default: () => Promise<void> };
+if (files.length === 1) {
+  const module = (await import(pathToFileURL(join(here, files[0] as string)).href)) as { default: () => Promise<void> };
   await module.default();
+} else {
+  // One process per benchmark: peak heap and RSS are process-wide high-water marks, so a
+  // benchmark must not inherit the peaks of the ones before it.
+  for (const file of files) {
+    const code = await new Promise<number | null>((resolve) => {
+      spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), file.replace(/\.bench\.ts$/, '')], { stdio: 'inherit' }).once('exit', resolve);
+    });
+    if (code !== 0) process.exit(code ?? 1);
+  }
 }
