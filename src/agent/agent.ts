@@ -3,7 +3,7 @@ import { isJsonObject } from '../objects.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger } from '../log/index.js';
-import type { KubeClient } from '../kube/index.js';
+import { ExpiredError, type KubeClient, type WatchEvent } from '../kube/index.js';
 import type { GitSource } from '../source/index.js';
 import { HistoryStore } from '../history/index.js';
 import {
@@ -37,8 +37,13 @@ export interface AgentOptions {
   namespace?: string;
   /** Syncs running at once (default 4). */
   concurrency?: number;
-  /** How often GitSyncs are listed to notice new ones and spec changes (default 5 s). */
+  /**
+   * How often GitSyncs are listed in full (default 5 min). Between lists a watch delivers every
+   * change at once; the list repairs anything a broken watch missed.
+   */
   resyncMs?: number;
+  /** How long one watch request lasts before it is renewed (default 60 s). */
+  watchTimeoutSeconds?: number;
   /** Base of the failure backoff (default 10 s, capped at 5 min). */
   failureBackoffMs?: number;
   /** Poll interval of health waits (default 2 s). */
@@ -62,9 +67,9 @@ interface Entry {
 }
 
 /**
- * The daemon's control loop: lists GitSyncs, decides which are due (interval with jitter, cron,
- * a spec change, `ferry sync`, a pin, a webhook), and runs reconciles with bounded concurrency
- * and never two at once for one GitSync. It holds no sync logic: that is src/sync.
+ * The daemon's control loop: lists and watches GitSyncs, decides which are due (interval with
+ * jitter, cron, a spec change, `ferry sync`, a pin, a webhook), and runs reconciles with bounded
+ * concurrency and never two at once for one GitSync. It holds no sync logic: that is src/sync.
  */
 export class Agent {
   readonly metrics: AgentMetrics;
@@ -74,16 +79,26 @@ export class Agent {
   private active = 0;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  private lastListOk = 0;
+  /** When the API server last answered a list or a watch. */
+  private lastContact = 0;
+  private listedAt = 0;
+  /** The resourceVersion of the last list, where the watch starts. */
+  private listedVersion: string | undefined;
+  private watching: AbortController | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? new AgentMetrics();
   }
 
-  /** True once GitSyncs were listed recently: the agent can see the API server. */
+  /** True when the API server answered recently: the agent can see GitSyncs. */
   get ready(): boolean {
-    return this.lastListOk > 0 && Date.now() - this.lastListOk < Math.max(30_000, 3 * (this.options.resyncMs ?? 5000));
+    const watchWindow = 2 * (this.options.watchTimeoutSeconds ?? 60) * 1000 + 30_000;
+    return this.lastContact > 0 && Date.now() - this.lastContact < Math.min(watchWindow, Math.max(30_000, 3 * this.resyncMs));
+  }
+
+  private get resyncMs(): number {
+    return this.options.resyncMs ?? 5 * 60_000;
   }
 
   start(): void {
@@ -96,6 +111,8 @@ export class Agent {
   async stop(graceMs = 30_000): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    this.watching?.abort();
+    this.watching = undefined;
     this.queue.splice(0);
     const running = [...this.entries.values()].filter((entry) => entry.running);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
@@ -118,43 +135,99 @@ export class Agent {
     while (this.active > 0 || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
+  /** Every second: list when the resync period has passed, then start what is due. */
   private async loop(): Promise<void> {
     if (!this.running) return;
     try {
-      await this.resync();
+      if (Date.now() - this.listedAt >= this.resyncMs) await this.relist();
     } catch (error) {
       this.logger.warn({ err: describeError(error) }, 'cannot list GitSyncs; retrying');
     }
+    this.startDue();
     if (this.running) {
-      this.timer = setTimeout(() => void this.loop(), Math.min(this.options.resyncMs ?? 5000, 1000));
+      this.timer = setTimeout(() => void this.loop(), Math.min(this.resyncMs, 1000));
       this.timer.unref();
     }
   }
 
-  private listedAt = 0;
+  /** Lists GitSyncs: adds new ones, forgets deleted ones, and (re)starts the watch from there. */
+  private async relist(): Promise<void> {
+    // One unpaged list: its resourceVersion is a consistent point to watch from.
+    const page = await this.options.client.listPage(GITSYNC_API_VERSION, 'GitSync', this.options.namespace ? { namespace: this.options.namespace } : {});
+    this.listedAt = Date.now();
+    this.lastContact = this.listedAt;
+    const present = new Set<string>();
+    for (const gitsync of page.items) present.add(this.observe(gitsync));
+    for (const key of [...this.entries.keys()]) if (!present.has(key)) this.entries.delete(key);
+    this.listedVersion = page.resourceVersion;
+    if (!this.watching) void this.watch();
+  }
 
-  /** Lists GitSyncs (every resync period) and enqueues every one that is due. */
-  private async resync(): Promise<void> {
-    const now = Date.now();
-    if (now - this.listedAt >= (this.options.resyncMs ?? 5000)) {
-      const items = await this.options.client.list(GITSYNC_API_VERSION, 'GitSync', this.options.namespace ? { namespace: this.options.namespace } : {});
-      this.listedAt = now;
-      this.lastListOk = now;
-      const present = new Set<string>();
-      for (const gitsync of items) {
-        const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
-        present.add(key);
-        const entry = this.entries.get(key) ?? { key, namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name, gitsync, nextRunAt: 0, failures: 0, rerun: false };
-        entry.gitsync = gitsync;
-        this.entries.set(key, entry);
-        if (this.hasNewRequest(entry)) {
-          entry.nextRunAt = 0;
-          // A request that arrives while a sync runs gets a sync of its own afterwards.
-          if (entry.running) entry.rerun = true;
-        }
+  /**
+   * Watches GitSyncs from the last list, renewing the watch as the server ends it, so that a
+   * new GitSync, a spec change or `ferry sync` is acted on at once. A 410 Expired asks for a
+   * fresh list; other failures back off, and the periodic list keeps the agent correct
+   * meanwhile (a service account without `watch` still works, only slower to react).
+   */
+  private async watch(): Promise<void> {
+    const abort = new AbortController();
+    this.watching = abort;
+    let resourceVersion = this.listedVersion;
+    let failures = 0;
+    while (this.running && !abort.signal.aborted) {
+      if (!resourceVersion) {
+        this.listedAt = 0; // list at the next tick; it starts a new watch
+        break;
       }
-      for (const key of [...this.entries.keys()]) if (!present.has(key)) this.entries.delete(key);
+      try {
+        resourceVersion = await this.options.client.watch(
+          GITSYNC_API_VERSION,
+          'GitSync',
+          { ...(this.options.namespace ? { namespace: this.options.namespace } : {}), resourceVersion, timeoutSeconds: this.options.watchTimeoutSeconds ?? 60, signal: abort.signal },
+          (event) => this.onWatchEvent(event),
+        );
+        this.lastContact = Date.now();
+        failures = 0;
+      } catch (error) {
+        if (error instanceof ExpiredError) {
+          resourceVersion = undefined;
+          continue;
+        }
+        failures++;
+        this.logger.warn({ err: describeError(error) }, 'cannot watch GitSyncs; relying on the periodic list until the watch works again');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(60_000, 1000 * 2 ** Math.min(failures, 6))).unref());
+      }
     }
+    if (this.watching === abort) this.watching = undefined;
+  }
+
+  private onWatchEvent(event: WatchEvent): void {
+    this.lastContact = Date.now();
+    if (event.type === 'DELETED') {
+      this.entries.delete(`${event.object.metadata.namespace}/${event.object.metadata.name}`);
+      return;
+    }
+    this.observe(event.object);
+    this.startDue();
+  }
+
+  /** Takes in the current state of one GitSync; a new request makes it due now. Returns its key. */
+  private observe(gitsync: KubeObject): string {
+    const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
+    const entry = this.entries.get(key) ?? { key, namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name, gitsync, nextRunAt: 0, failures: 0, rerun: false };
+    entry.gitsync = gitsync;
+    this.entries.set(key, entry);
+    if (this.hasNewRequest(entry)) {
+      entry.nextRunAt = 0;
+      // A request that arrives while a sync runs gets a sync of its own afterwards.
+      if (entry.running) entry.rerun = true;
+    }
+    return key;
+  }
+
+  /** Queues every GitSync whose time has come. */
+  private startDue(): void {
+    const now = Date.now();
     for (const entry of this.entries.values()) {
       if (entry.nextRunAt <= now && !isSuspended(entry.gitsync)) this.enqueue(entry);
     }

@@ -51,6 +51,21 @@ export interface DeleteOptions {
   preconditionResourceVersion?: string;
 }
 
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  /** Where to start: changes after this version (from a list, or the last event seen). */
+  resourceVersion: string;
+  /** The server ends the watch after this long (default 300 s); the caller watches again. */
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: KubeObject;
+}
+
 export type JsonPatchOperation = { op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test'; path: string; value?: unknown; from?: string };
 
 /** One finished request, for metrics. */
@@ -210,6 +225,75 @@ export class KubeClient {
     return { items, ...(next ? { continue: next } : {}), resourceVersion: body.metadata?.resourceVersion ?? '' };
   }
 
+  /**
+   * Streams the changes of one kind after `options.resourceVersion` to `onEvent`, until the
+   * server ends the watch (its timeout) or `signal` aborts. Resolves to the last resourceVersion
+   * seen, to watch on from; rejects with ExpiredError when that version was compacted away (list
+   * again), and with the usual typed errors when the watch cannot start. Watches hold a
+   * connection for minutes, so they are not counted against the concurrent-request bound.
+   */
+  async watch(apiVersion: string, kind: string, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<string> {
+    const resource = await this.resourceFor(apiVersion, kind);
+    const timeoutSeconds = options.timeoutSeconds ?? 300;
+    const call: Call = {
+      method: 'GET',
+      path: this.collectionPath(resource, resource.namespaced ? options.namespace : undefined),
+      query: { watch: 'true', resourceVersion: options.resourceVersion, timeoutSeconds: String(timeoutSeconds), allowWatchBookmarks: 'true', labelSelector: options.labelSelector },
+      verb: 'watch',
+      resource: resource.name,
+      idempotent: true,
+      target: { what: `${kind} watch${options.namespace ? ` in ${options.namespace}` : ''}` },
+    };
+    const { url, target, headers, transport, record } = await this.prepare(call);
+    let resourceVersion = options.resourceVersion;
+    return new Promise<string>((resolve, reject) => {
+      const request = transport.request(url, { method: 'GET', headers, agent: this.agentFor(url) }, (response) => {
+        const status = response.statusCode ?? 0;
+        record(status);
+        if (status < 200 || status >= 300) {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => reject(errorFromResponse(status, parseBody(Buffer.concat(chunks).toString('utf8'), response.headers['content-type']), target)));
+          return;
+        }
+        let buffered = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffered += chunk;
+          let newline: number;
+          while ((newline = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, newline).trim();
+            buffered = buffered.slice(newline + 1);
+            if (!line) continue;
+            const event = JSON.parse(line) as { type: string; object: KubeObject };
+            if (event.type === 'ERROR') {
+              const code = Number((event.object as { code?: number }).code ?? 500);
+              reject(errorFromResponse(code, event.object, target));
+              request.destroy();
+              return;
+            }
+            resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
+            if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
+              onEvent({ type: event.type, object: this.withKind(event.object, resource) });
+            }
+          }
+        });
+        response.on('end', () => resolve(resourceVersion));
+        response.on('close', () => resolve(resourceVersion));
+        response.on('error', (error) => (options.signal?.aborted ? resolve(resourceVersion) : reject(this.networkError(error, target))));
+      });
+      // A silent connection past the server's own timeout is a dead one.
+      request.setTimeout((timeoutSeconds + 30) * 1000, () => request.destroy(new TimeoutError('KUBE_TIMEOUT', `${describeTarget(target)}: the watch went silent`, { reason: 'Timeout' })));
+      request.on('error', (error) => {
+        if (options.signal?.aborted) return resolve(resourceVersion);
+        record('network');
+        reject(error instanceof KubeApiError ? error : this.networkError(error, target));
+      });
+      options.signal?.addEventListener('abort', () => request.destroy(), { once: true });
+      request.end();
+    });
+  }
+
   async create(object: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
     const resource = await this.resourceFor(object.apiVersion, object.kind);
     const ref = this.refFor(object, resource);
@@ -347,16 +431,12 @@ export class KubeClient {
     }
   }
 
-  private async send(call: Call): Promise<unknown> {
+  /** The URL, headers and request counter of one call. */
+  private async prepare(call: Call) {
     const url = new URL(this.server.toString().replace(/\/$/, '') + call.path);
     for (const [key, value] of Object.entries(call.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, value);
     const target: RequestTarget = { method: call.method, url: url.toString(), ...call.target };
     const headers: Record<string, string> = { ...(await this.authHeaders()), Accept: 'application/json', 'User-Agent': this.userAgent };
-    const payload = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
-    if (payload) {
-      headers['Content-Type'] = call.contentType ?? 'application/json';
-      headers['Content-Length'] = String(payload.length);
-    }
     const started = Date.now();
     const transport = url.protocol === 'https:' ? https : http;
     const record = (status: number | 'network') => {
@@ -365,6 +445,16 @@ export class KubeClient {
       this.stats.byCode[String(status)] = (this.stats.byCode[String(status)] ?? 0) + 1;
       this.onRequest?.({ verb: call.verb, method: call.method, resource: call.resource, status, ms: Date.now() - started });
     };
+    return { url, target, headers, transport, record };
+  }
+
+  private async send(call: Call): Promise<unknown> {
+    const { url, target, headers, transport, record } = await this.prepare(call);
+    const payload = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
+    if (payload) {
+      headers['Content-Type'] = call.contentType ?? 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
     return new Promise((resolve, reject) => {
       const request = transport.request(url, { method: call.method, headers, agent: this.agentFor(url) }, (response) => {
         const chunks: Buffer[] = [];
@@ -373,15 +463,7 @@ export class KubeClient {
         response.on('end', () => {
           const status = response.statusCode ?? 0;
           record(status);
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          if ((response.headers['content-type'] ?? '').includes('json') && text) {
-            try {
-              body = JSON.parse(text);
-            } catch {
-              body = text;
-            }
-          }
+          const body = parseBody(Buffer.concat(chunks).toString('utf8'), response.headers['content-type']);
           if (status >= 200 && status < 300) resolve(body);
           else reject(errorFromResponse(status, body, target, response.headers['retry-after'] as string | undefined));
         });
@@ -453,4 +535,14 @@ export class KubeClient {
 
 function describeTarget(target: RequestTarget): string {
   return target.ref ? formatRef(target.ref) : target.what ?? `${target.method} ${new URL(target.url).pathname}`;
+}
+
+/** A response body: parsed JSON when the server says it is JSON, else the text. */
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (!(contentType ?? '').includes('json') || !text) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

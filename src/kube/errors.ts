@@ -57,6 +57,8 @@ export class InvalidError extends KubeApiError {}
 export class ForbiddenError extends KubeApiError {}
 export class UnauthorizedError extends KubeApiError {}
 export class TooManyRequestsError extends KubeApiError {}
+/** 410 Gone: a watch's resourceVersion is too old (compacted); list again and watch from there. */
+export class ExpiredError extends KubeApiError {}
 export class ServerError extends KubeApiError {}
 export class BadRequestError extends KubeApiError {}
 export class NetworkError extends KubeApiError {}
@@ -111,6 +113,8 @@ export function errorFromResponse(status: number, body: unknown, target: Request
           : `${subject}: invalid: ${serverMessage}`,
         init,
       );
+    case 410:
+      return new ExpiredError('KUBE_EXPIRED', `${subject}: ${serverMessage}; list again`, init);
     case 429:
       return new TooManyRequestsError('KUBE_TOO_MANY_REQUESTS', `${subject}: the API server is throttling requests (429): ${serverMessage}`, init);
     default:

@@ -4,7 +4,7 @@
  * any kind as raw JSON, typed errors built from the API's Status answers, retries and a bound
  * on concurrent requests. It knows nothing of Git or sync policy.
  */
-export { KubeClient, type KubeClientOptions, type ListOptions, type WriteOptions, type DeleteOptions, type JsonPatchOperation, type RequestEvent } from './client.js';
+export { KubeClient, type KubeClientOptions, type ListOptions, type WriteOptions, type DeleteOptions, type JsonPatchOperation, type RequestEvent, type WatchEvent, type WatchOptions } from './client.js';
 export { loadKubeConfig, contextNamespace, type KubeConfigOptions } from './config.js';
 export type { ApiResource } from './discovery.js';
 export {
@@ -16,6 +16,7 @@ export {
   ForbiddenError,
   UnauthorizedError,
   TooManyRequestsError,
+  ExpiredError,
   ServerError,
   BadRequestError,
   NetworkError,

@@ -24,7 +24,7 @@ export interface Bed {
   cluster: TestCluster;
   git: GitServer;
   cacheRoot: string;
-  startAgent(options?: { identity?: string; leaderElection?: boolean; notifications?: Notifications }): Promise<RunningAgent>;
+  startAgent(options?: { identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number }): Promise<RunningAgent>;
   client: KubeClient;
   stop(): Promise<void>;
 }
@@ -51,7 +51,7 @@ export async function startBed(): Promise<Bed> {
         cacheDir: join(cacheRoot, options.identity ?? 'agent'),
         port: 0,
         concurrency: 4,
-        resyncMs: 100,
+        resyncMs: options.resyncMs ?? 100,
         ...(options.leaderElection ? { leaderElection: { namespace: 'default', identity: options.identity ?? 'agent', leaseDurationMs: 1000 } } : {}),
         ...(options.notifications ? { onOutcome: options.notifications.onOutcome, onShutdown: () => options.notifications!.close() } : {}),
       });

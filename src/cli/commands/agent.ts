@@ -33,7 +33,7 @@ export function registerAgent(program: Command, io: CliIO): void {
     .option('--cluster-name <name>', 'the cluster name shown in alerts (default: $FERRY_CLUSTER_NAME)')
     .option('--leader-elect', 'elect one active replica with a coordination Lease')
     .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE or ferry-system)')
-    .option('--resync <duration>', 'how often GitSyncs are listed', '5s')
+    .option('--resync <duration>', 'how often GitSyncs are listed in full (a watch delivers every change in between)', '5m')
     .option('--shutdown-grace <duration>', 'how long a running sync may finish on SIGTERM', '30s')
     .option('--alert-reminder <duration>', 'repeat an unchanged drift alert after this long (0s: never)', '24h')
     .option('--alert-quiet-period <duration>', 'drift that returns within this long of being resolved is not announced again', '1m')

@@ -29,6 +29,8 @@ export interface RecordedRequest {
 
 export interface FaultSpec {
   method?: string;
+  /** Only requests of this verb (`list`, `watch`, `patch` …). */
+  verb?: string;
   path?: string | RegExp;
   status?: number;
   count?: number;
@@ -57,6 +59,8 @@ export class SimApiServer {
   private faults: Array<FaultSpec & { remaining: number }> = [];
   private readonly crdKinds = new Map<string, SimKind[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Open watches, each by the function that ends it. */
+  private readonly watches = new Set<() => void>();
   private clusterIPs = 1;
   private stopped = false;
 
@@ -77,6 +81,7 @@ export class SimApiServer {
 
   stop(): void {
     this.stopped = true;
+    for (const end of [...this.watches]) end();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
@@ -91,7 +96,7 @@ export class SimApiServer {
     const body = await readBody(request);
     this.classify(record, url);
     try {
-      const fault = this.takeFault(record.method, url.pathname);
+      const fault = this.takeFault(record, url.pathname);
       if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
       if (fault?.drop) {
         record.status = -1;
@@ -100,6 +105,10 @@ export class SimApiServer {
       }
       if (fault?.status) throw fail.injected(fault.status, fault.retryAfterSeconds);
       if (request.headers.authorization !== `Bearer ${this.behaviour.token}`) throw fail.unauthorized();
+      if (record.verb === 'watch') {
+        this.serveWatch(record, url, request, response);
+        return;
+      }
       const { status, payload } = this.route(record, url, body, contentType ?? '');
       record.status = status;
       send(response, status, payload);
@@ -112,6 +121,56 @@ export class SimApiServer {
       record.status = 500;
       send(response, 500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(error), reason: 'InternalError', code: 500 });
     }
+  }
+
+  // ---- watch --------------------------------------------------------------------------------
+
+  /**
+   * A watch as kube-apiserver streams it: one JSON event per line (ADDED, MODIFIED, DELETED),
+   * starting after `resourceVersion` (or with ADDED for every object when it is unset or "0"),
+   * ending after `timeoutSeconds`. A compacted resourceVersion gets a 200 and one ERROR event
+   * with a 410 Expired Status: the client must list again.
+   */
+  private serveWatch(record: RecordedRequest, url: URL, request: IncomingMessage, response: ServerResponse): void {
+    const route = this.parseRoute(url.pathname.split('/').filter(Boolean).map(decodeURIComponent));
+    if (!route || route.name) throw fail.methodNotAllowed();
+    this.checkForbidden('watch', route);
+    const params = url.searchParams;
+    const selector = parseLabelSelector(params.get('labelSelector') ?? '');
+    const fieldSelector = params.get('fieldSelector');
+    const wanted = (resource: { group: string; plural: string }, object: Obj) =>
+      resource.group === route.kind.group &&
+      resource.plural === route.kind.plural &&
+      (route.namespace === undefined || object.metadata.namespace === route.namespace) &&
+      matchesLabels(object, selector) &&
+      matchesFields(object, fieldSelector);
+    record.status = 200;
+    response.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    const write = (type: string, object: Obj) => response.write(`${JSON.stringify({ type, object: type === 'ERROR' ? object : this.serve(route.kind, object) })}\n`);
+    const since = params.get('resourceVersion');
+    if (!since || since === '0') {
+      for (const object of this.store.list(route.kind, route.namespace)) if (wanted(route.kind, object)) write('ADDED', object);
+    } else {
+      const changes = this.store.changesSince(Number(since));
+      if (!changes) {
+        write('ERROR', fail.expired(Number(since), this.store.oldestWatchableRevision));
+        response.end();
+        return;
+      }
+      for (const change of changes) if (wanted(change.resource, change.object)) write(change.type, change.object);
+    }
+    const unsubscribe = this.store.subscribe((change) => {
+      if (wanted(change.resource, change.object)) write(change.type, change.object);
+    });
+    const end = () => {
+      unsubscribe();
+      this.watches.delete(end);
+      clearTimeout(timer);
+      if (!response.writableEnded) response.end();
+    };
+    const timer = setTimeout(end, Number(params.get('timeoutSeconds') || 1800) * 1000);
+    this.watches.add(end);
+    request.on('close', end);
   }
 
   // ---- routing ------------------------------------------------------------------------------
@@ -244,11 +303,12 @@ export class SimApiServer {
     if (denied) throw fail.forbidden(verb, route.kind, route.namespace);
   }
 
-  private takeFault(method: string, path: string): FaultSpec | undefined {
+  private takeFault(record: RecordedRequest, path: string): FaultSpec | undefined {
     const index = this.faults.findIndex(
       (fault) =>
         fault.remaining > 0 &&
-        (!fault.method || fault.method === method) &&
+        (!fault.method || fault.method === record.method) &&
+        (!fault.verb || fault.verb === record.verb) &&
         (!fault.path || (typeof fault.path === 'string' ? path.startsWith(fault.path) : fault.path.test(path))),
     );
     if (index === -1) return undefined;

@@ -55,6 +55,8 @@ export const fail = {
         { kind: kind.plural },
       ),
     ),
+  /** The Status of a watch ERROR event when the requested resourceVersion was compacted away. */
+  expired: (requested: number, oldest: number) => status(410, 'Expired', `too old resource version: ${requested} (${oldest})`),
   pageNotFound: () => new ApiFailure(404, '404 page not found\n'),
   methodNotAllowed: () => new ApiFailure(405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')),
   unsupportedMediaType: (type: string) => new ApiFailure(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml; got ${type}`)),

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, simOnly } from '../support/cluster.js';
+import { configMap, gitSync, startBed, type Bed } from './harness.js';
+
+let bed: Bed;
+beforeAll(async () => {
+  bed = await startBed();
+});
+afterAll(async () => bed?.stop());
+
+const HOUR = 3_600_000;
+const value = async (ns: string) => ((await bed.client.getOrNull({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' }))?.data as { value?: string } | undefined)?.value;
+const gitSyncLists = () => bed.cluster.sim?.requests.filter((r) => r.resource === 'gitsyncs' && r.verb === 'list').length ?? 0;
+
+describe('the agent watches GitSyncs', () => {
+  it('acts on a new GitSync and on a spec change at once, listing only at start', async () => {
+    const running = await bed.startAgent({ identity: 'watcher', resyncMs: HOUR });
+    await eventually(async () => running.agent.ready);
+    const listsAtStart = gitSyncLists();
+    const ns = await bed.cluster.newNamespace('watch');
+    const repo = await bed.git.createRepo(ns);
+    await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'one'), 'other/cfg.yaml': configMap('cfg', 'two') });
+    // A one-hour interval and a one-hour list period: only the watch can bring these in.
+    await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' } }));
+    await eventually(async () => (await value(ns)) === 'one');
+    await bed.client.mergePatch({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'shop' }, { spec: { source: { path: 'other' } } });
+    await eventually(async () => (await value(ns)) === 'two');
+    if (bed.cluster.sim) expect(gitSyncLists()).toBe(listsAtStart);
+    await running.shutdown(1000);
+  });
+
+  it.skipIf(simOnly.skip)('still follows GitSyncs through the periodic list when it may not watch them', async () => {
+    const sim = bed.cluster.sim!;
+    sim.injectFault({ verb: 'watch', path: '/apis/ferry.dev/', status: 403, count: 10_000 });
+    try {
+      const running = await bed.startAgent({ identity: 'lister', resyncMs: 200 });
+      const ns = await bed.cluster.newNamespace('watch');
+      const repo = await bed.git.createRepo(ns);
+      await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'listed') });
+      await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' } }));
+      await eventually(async () => (await value(ns)) === 'listed');
+      expect(sim.requests.some((r) => r.resource === 'gitsyncs' && r.verb === 'watch' && r.status === 403)).toBe(true);
+      expect(running.agent.ready).toBe(true);
+      await running.shutdown(1000);
+    } finally {
+      sim.clearFaults();
+    }
+  });
+});
