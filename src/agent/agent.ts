@@ -57,6 +57,8 @@ interface Entry {
   namespace: string;
   name: string;
   gitsync: KubeObject;
+  /** When a list or the watch last showed this GitSync. */
+  observedAt: number;
   /** The generation / annotations last acted upon: a change triggers a sync at once. */
   seen?: { generation: number; requestedAt?: string; rollbackTo?: string };
   nextRunAt: number;
@@ -82,8 +84,6 @@ export class Agent {
   /** When the API server last answered a list or a watch. */
   private lastContact = 0;
   private listedAt = 0;
-  /** The resourceVersion of the last list, where the watch starts. */
-  private listedVersion: string | undefined;
   private watching: AbortController | undefined;
 
   constructor(private readonly options: AgentOptions) {
@@ -152,15 +152,18 @@ export class Agent {
 
   /** Lists GitSyncs: adds new ones, forgets deleted ones, and (re)starts the watch from there. */
   private async relist(): Promise<void> {
+    const asked = Date.now();
     // One unpaged list: its resourceVersion is a consistent point to watch from.
     const page = await this.options.client.listPage(GITSYNC_API_VERSION, 'GitSync', this.options.namespace ? { namespace: this.options.namespace } : {});
     this.listedAt = Date.now();
     this.lastContact = this.listedAt;
     const present = new Set<string>();
     for (const gitsync of page.items) present.add(this.observe(gitsync));
-    for (const key of [...this.entries.keys()]) if (!present.has(key)) this.entries.delete(key);
-    this.listedVersion = page.resourceVersion;
-    if (!this.watching) void this.watch();
+    for (const [key, entry] of [...this.entries]) {
+      // Not in the list, and not seen by the watch since the list was asked for: deleted.
+      if (!present.has(key) && entry.observedAt < asked) this.entries.delete(key);
+    }
+    if (!this.watching) void this.watch(page.resourceVersion);
   }
 
   /**
@@ -169,10 +172,10 @@ export class Agent {
    * fresh list; other failures back off, and the periodic list keeps the agent correct
    * meanwhile (a service account without `watch` still works, only slower to react).
    */
-  private async watch(): Promise<void> {
+  private async watch(from: string): Promise<void> {
     const abort = new AbortController();
     this.watching = abort;
-    let resourceVersion = this.listedVersion;
+    let resourceVersion: string | undefined = from;
     let failures = 0;
     while (this.running && !abort.signal.aborted) {
       if (!resourceVersion) {
@@ -214,8 +217,9 @@ export class Agent {
   /** Takes in the current state of one GitSync; a new request makes it due now. Returns its key. */
   private observe(gitsync: KubeObject): string {
     const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
-    const entry = this.entries.get(key) ?? { key, namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name, gitsync, nextRunAt: 0, failures: 0, rerun: false };
+    const entry = this.entries.get(key) ?? { key, namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name, gitsync, observedAt: 0, nextRunAt: 0, failures: 0, rerun: false };
     entry.gitsync = gitsync;
+    entry.observedAt = Date.now();
     this.entries.set(key, entry);
     if (this.hasNewRequest(entry)) {
       entry.nextRunAt = 0;

@@ -265,7 +265,14 @@ export class KubeClient {
             const line = buffered.slice(0, newline).trim();
             buffered = buffered.slice(newline + 1);
             if (!line) continue;
-            const event = JSON.parse(line) as { type: string; object: KubeObject };
+            let event: { type: string; object: KubeObject };
+            try {
+              event = JSON.parse(line) as typeof event;
+            } catch {
+              reject(new KubeApiError('KUBE_BAD_WATCH', `${describeTarget(target)}: the API server sent a watch event that is not JSON`, { status, reason: 'BadWatchEvent' }));
+              request.destroy();
+              return;
+            }
             if (event.type === 'ERROR') {
               const code = Number((event.object as { code?: number }).code ?? 500);
               reject(errorFromResponse(code, event.object, target));
