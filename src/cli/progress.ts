@@ -7,6 +7,7 @@ import type { SyncEvent } from '../sync/index.js';
 import { shortRevision } from '../sync/index.js';
 import type { CliIO } from './context.js';
 import { paint } from './output.js';
+import { counted } from '../text.js';
 
 export function progressPrinter(io: CliIO): (event: SyncEvent) => void {
   let lastHealth = '';
@@ -32,7 +33,7 @@ export function progressPrinter(io: CliIO): (event: SyncEvent) => void {
       }
       case 'apply': {
         const inner = event.event;
-        if (inner.type === 'dry-run') line(`${paint(io, 'bold', 'validate')}  server dry-run of ${inner.count} changes`);
+        if (inner.type === 'dry-run') line(`${paint(io, 'bold', 'validate')}  server dry-run of ${counted(inner.count, 'change')}`);
         else if (inner.type === 'layer') line(`${paint(io, 'bold', `layer ${inner.index + 1}/${inner.total}`)} ${inner.objects.length} objects`);
         else if (inner.type === 'waiting') line(`  waiting for ${inner.refs.map(formatRef).join(', ')}`);
         else if (inner.type === 'prune') line(`${paint(io, 'bold', 'prune')}     ${inner.count} objects left Git`);

@@ -238,7 +238,7 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
       result: 'Succeeded',
       time: new Date().toISOString(),
       durationMs,
-      message: heldBack === SyncReason.Pinned ? `pinned to history entry ${options.pinnedEntry}` : `applied ${countWrites(changes)} changes`,
+      message: heldBack === SyncReason.Pinned ? `pinned to history entry ${options.pinnedEntry}` : `applied ${counted(countWrites(changes), 'change')}`,
       objects: desired.objects,
       inventory: desired.objects.map((o) => objectKey(refOf(o))),
       digest,

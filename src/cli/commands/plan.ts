@@ -3,6 +3,7 @@ import { objectKey, refOf } from '../../objects.js';
 import { planLayers } from '../../apply/index.js';
 import { RenderError, formatProblem, renderManifests, type RenderedObject } from '../../render/index.js';
 import { fetchSource, shortRevision, DEFAULT_SETTINGS, type SyncSettings } from '../../sync/index.js';
+import { globalOptions } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat, printData, type Column } from '../output.js';
 import { collectKeyValue, gitSourceFor, sourceFromArg } from '../source-arg.js';
@@ -48,8 +49,10 @@ export function registerPlan(program: Command, io: CliIO): void {
     .option('--substitute <KEY=VALUE>', 'a ${KEY} substitution (repeatable)', collectKeyValue)
     .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize']).default('auto'))
     .option('-o, --output <format>', 'table, wide, json or yaml', 'table')
-    .action(async (sourceArg: string, flags: PlanFlags) => {
+    .action(async (sourceArg: string, flags: PlanFlags, command: Command) => {
       const format = parseOutputFormat(flags.output);
+      // As `apply -n` would: objects that name no namespace go to -n (plan reads no kubeconfig).
+      const targetNamespace = flags.targetNamespace ?? globalOptions(command).namespace;
       const source = sourceFromArg(sourceArg, flags);
       const settings = { source, renderType: flags.renderType } as Pick<SyncSettings, 'source' | 'renderType'>;
       if (format === 'table' || format === 'wide') io.stderr.write(`fetching ${source.type === 'git' ? source.url : source.dir} …\n`);
@@ -61,7 +64,7 @@ export function registerPlan(program: Command, io: CliIO): void {
           path: source.path ?? '.',
           type: flags.renderType,
           substitute: flags.substitute ?? {},
-          ...(flags.targetNamespace ? { targetNamespace: flags.targetNamespace } : {}),
+          ...(targetNamespace ? { targetNamespace } : {}),
         });
         rendered = result.objects;
         for (const warning of result.warnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);

@@ -43,7 +43,8 @@ export function registerStatus(program: Command, io: CliIO): void {
           return;
         }
         const columns = flags.allNamespaces ? LIST_COLUMNS : LIST_COLUMNS.filter((c) => c.header !== 'NAMESPACE');
-        printData(io, format, { items }, { rows: views, columns });
+        // As kubectl get -o json|yaml prints a list.
+        printData(io, format, { apiVersion: 'v1', kind: 'List', items }, { rows: views, columns });
         return;
       }
       const gitsync = await getGitSync(client, namespace, name);
