@@ -20,6 +20,7 @@ import {
 import { describeRef, highestMatchingTag } from './refs.js';
 import { isUnder, normalizeSyncPath, resolveLinkTarget } from './safe-path.js';
 import type { GitCredentials, GitRef, SourceFile } from './types.js';
+import { CommitFilesCache } from './files-cache.js';
 
 export interface GitSourceOptions {
   /** Where repositories are cached, one directory per repository URL. */
@@ -28,6 +29,8 @@ export interface GitSourceOptions {
   timeoutMs?: number;
   /** Files larger than this are refused (default 5 MiB). */
   maxFileBytes?: number;
+  /** Files of recently read commits kept in memory, in bytes (default 32 MiB; 0 turns it off). */
+  filesCacheBytes?: number;
   logger?: Logger;
 }
 
@@ -54,6 +57,7 @@ const HAVE_BRANCH = 'ferry-last';
  */
 export class GitSource {
   private readonly inFlight = new Map<string, Promise<FetchResult>>();
+  private readonly filesCache: CommitFilesCache;
   private readonly timeoutMs: number;
   private readonly maxFileBytes: number;
   private readonly logger: Logger;
@@ -62,6 +66,7 @@ export class GitSource {
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxFileBytes = options.maxFileBytes ?? 5 * 1024 * 1024;
     this.logger = options.logger ?? silentLogger();
+    this.filesCache = new CommitFilesCache(options.filesCacheBytes ?? 32 * 1024 * 1024);
   }
 
   /** Resolves `ref` on the remote and makes its commit available locally. */
@@ -79,6 +84,15 @@ export class GitSource {
   async readFiles(url: string, commit: string, path?: string): Promise<SourceFile[]> {
     const dir = this.cacheDirFor(url);
     const root = normalizeSyncPath(path);
+    const cacheKey = `${dir}|${commit}|${root}`;
+    const cached = this.filesCache.get(cacheKey);
+    if (cached) return cached;
+    const files = await this.readFilesFromGit(url, dir, commit, root);
+    this.filesCache.set(cacheKey, files);
+    return files;
+  }
+
+  private async readFilesFromGit(url: string, dir: string, commit: string, root: string): Promise<SourceFile[]> {
     const files: SourceFile[] = [];
     const links: Array<{ path: string; target: string }> = [];
     let sawRoot = root === '';

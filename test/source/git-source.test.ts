@@ -49,6 +49,17 @@ describe('GitSource against git http-backend', () => {
     expect(paths(await source.readFiles(repo.url, sha, 'deploy'))).toEqual(['deploy/a.yaml', 'deploy/nested/b.yml']);
   });
 
+  it('reads an unchanged commit again from memory, not from the Git objects', async () => {
+    const { repo, sha } = await newRepo({ 'deploy/a.yaml': manifest('a') });
+    const source = newCache();
+    await source.fetch(repo.url);
+    const first = await source.readFiles(repo.url, sha, 'deploy');
+    // With the repository cache gone, only the in-memory copy can answer.
+    rmSync(source.cacheDirFor(repo.url), { recursive: true, force: true });
+    expect(await source.readFiles(repo.url, sha, 'deploy')).toEqual(first);
+    await expect(source.readFiles(repo.url, sha, 'other')).rejects.toThrow();
+  });
+
   it('an unchanged poll costs one refs round trip, downloads nothing and says unchanged', async () => {
     const { repo, sha } = await newRepo();
     const source = newCache();
