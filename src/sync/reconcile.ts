@@ -72,7 +72,7 @@ interface Desired {
 export async function reconcile(settings: SyncSettings, deps: SyncDeps, options: SyncOptions = {}): Promise<SyncOutcome> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
-  const logger = (deps.logger ?? silentLogger()).child({ gitsync: `${settings.namespace}/${settings.name}` });
+  let logger = (deps.logger ?? silentLogger()).child({ gitsync: `${settings.namespace}/${settings.name}` });
   const emit = options.onEvent ?? (() => {});
   const sync = syncId(settings.namespace, settings.name);
   const history = new HistoryStore(deps.client, settings.namespace, settings.name);
@@ -97,6 +97,8 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
     return finish({ result: 'Failed', reason: SyncReason.SourceUnavailable, message: describeError(error) });
   }
   emit({ type: 'source', revision });
+  // From here on, every log line names the revision it is about.
+  logger = logger.child({ revision });
 
   // 2. Render and validate: every problem is reported, nothing is applied.
   let rendered: KubeObject[];
@@ -257,7 +259,7 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
     });
   }
 
-  logger.warn({ revision: desired.revision, reason: failure.reason, err: failure.message }, 'revision failed');
+  logger.warn({ desiredRevision: desired.revision, reason: failure.reason, err: failure.message }, 'revision failed');
   const failedEntry = await recordSafely(history, {
     revision: desired.revision,
     action,
@@ -438,7 +440,7 @@ async function recordSafely(
     return await history.record(entry, limit);
   } catch (error) {
     // The cluster state is what it is; a history write failure must not turn it into a rollback.
-    logger.error({ err: describeError(error), revision: entry.revision }, 'could not record history entry');
+    logger.error({ err: describeError(error), entryRevision: entry.revision }, 'could not record history entry');
     return undefined;
   }
 }

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/index.js';
 import type { KubeObject } from '../../src/objects.js';
 import { formatRef } from '../../src/objects.js';
 import { HistoryStore } from '../../src/history/index.js';
@@ -160,6 +162,24 @@ describe('reconcile: one whole sync', () => {
     expect(outcome).toMatchObject({ result: 'Failed', reason: 'ApplyFailed' });
     expect(outcome.message).toContain(`Service/${ns}/web: invalid: spec.ports[0].port`);
     expect(await cluster.client.getOrNull({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' })).toBeNull();
+  });
+
+  it('logs with the GitSync on every line and the revision once it is known, never a Secret value', async () => {
+    const ns = await cluster.newNamespace('sync');
+    const out = new PassThrough();
+    const lines: string[] = [];
+    out.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const logger = createLogger({ destination: out, level: 'debug' });
+    const bad = revision({
+      'creds.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: "log-planted-secret"\n',
+      'svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 99999\n',
+    });
+    const outcome = await reconcile(settings(ns, bad), { client: cluster.client, logger }, { pollIntervalMs: 50 });
+    expect(outcome.result).toBe('Failed');
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) expect(record).toMatchObject({ gitsync: `${ns}/app`, revision: outcome.revision });
+    expect(lines.join('\n')).not.toContain('log-planted-secret');
   });
 
   it('refuses objects owned by another sync, and unmanaged ones unless adopted', async () => {
