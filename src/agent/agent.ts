@@ -21,6 +21,8 @@ import { failureBackoff, nextCronRun, nextIntervalRun } from './schedule.js';
 import { statusChanged, statusFromOutcome } from './status.js';
 
 export const GITSYNC_API_VERSION = 'ferry.dev/v1alpha1';
+/** How often GitSyncs are listed while they cannot be watched (no `watch` permission, a proxy). */
+const LIST_WITHOUT_WATCH_MS = 5_000;
 /** Set by `ferry sync`: reconcile at once; echoed in status.lastHandledRequestedAt. */
 export const REQUESTED_AT_ANNOTATION = 'ferry.dev/requested-at';
 /** Set by `ferry rollback`: pin this history entry until `ferry resume` removes it. */
@@ -85,6 +87,8 @@ export class Agent {
   private lastContact = 0;
   private listedAt = 0;
   private watching: AbortController | undefined;
+  /** False while watches fail: GitSyncs are then listed every few seconds instead. */
+  private watchWorks = true;
 
   constructor(private readonly options: AgentOptions) {
     this.logger = options.logger ?? silentLogger();
@@ -139,7 +143,8 @@ export class Agent {
   private async loop(): Promise<void> {
     if (!this.running) return;
     try {
-      if (Date.now() - this.listedAt >= this.resyncMs) await this.relist();
+      const period = this.watchWorks ? this.resyncMs : Math.min(this.resyncMs, LIST_WITHOUT_WATCH_MS);
+      if (Date.now() - this.listedAt >= period) await this.relist();
     } catch (error) {
       this.logger.warn({ err: describeError(error) }, 'cannot list GitSyncs; retrying');
     }
@@ -169,8 +174,8 @@ export class Agent {
   /**
    * Watches GitSyncs from the last list, renewing the watch as the server ends it, so that a
    * new GitSync, a spec change or `ferry sync` is acted on at once. A 410 Expired asks for a
-   * fresh list; other failures back off, and the periodic list keeps the agent correct
-   * meanwhile (a service account without `watch` still works, only slower to react).
+   * fresh list; other failures back off, and meanwhile GitSyncs are listed every 5 s (a service
+   * account without `watch` still works, only a little slower to react).
    */
   private async watch(from: string): Promise<void> {
     const abort = new AbortController();
@@ -190,6 +195,7 @@ export class Agent {
           (event) => this.onWatchEvent(event),
         );
         this.lastContact = Date.now();
+        this.watchWorks = true;
         failures = 0;
       } catch (error) {
         if (error instanceof ExpiredError) {
@@ -197,6 +203,7 @@ export class Agent {
           continue;
         }
         failures++;
+        this.watchWorks = false;
         this.logger.warn({ err: describeError(error) }, 'cannot watch GitSyncs; relying on the periodic list until the watch works again');
         await new Promise((resolve) => setTimeout(resolve, Math.min(60_000, 1000 * 2 ** Math.min(failures, 6))).unref());
       }
@@ -206,6 +213,7 @@ export class Agent {
 
   private onWatchEvent(event: WatchEvent): void {
     this.lastContact = Date.now();
+    this.watchWorks = true;
     if (event.type === 'DELETED') {
       this.entries.delete(`${event.object.metadata.namespace}/${event.object.metadata.name}`);
       return;

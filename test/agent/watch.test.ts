@@ -29,16 +29,17 @@ describe('the agent watches GitSyncs', () => {
     await running.shutdown(1000);
   });
 
-  it.skipIf(simOnly.skip)('still follows GitSyncs through the periodic list when it may not watch them', async () => {
+  it.skipIf(simOnly.skip)('lists GitSyncs every few seconds instead when it may not watch them', async () => {
     const sim = bed.cluster.sim!;
     sim.injectFault({ verb: 'watch', path: '/apis/ferry.dev/', status: 403, count: 10_000 });
     try {
-      const running = await bed.startAgent({ identity: 'lister', resyncMs: 200 });
+      // A one-hour list period: only the fallback to listing every few seconds can find it.
+      const running = await bed.startAgent({ identity: 'lister', resyncMs: HOUR });
       const ns = await bed.cluster.newNamespace('watch');
       const repo = await bed.git.createRepo(ns);
       await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'listed') });
       await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' } }));
-      await eventually(async () => (await value(ns)) === 'listed');
+      await eventually(async () => (await value(ns)) === 'listed', 30_000);
       expect(sim.requests.some((r) => r.resource === 'gitsyncs' && r.verb === 'watch' && r.status === 403)).toBe(true);
       expect(running.agent.ready).toBe(true);
       await running.shutdown(1000);
