@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * The shapes every part of ferry shares: a Kubernetes object as raw JSON (never a typed model,
  * which would drop fields it does not know), and a reference that names one object.
@@ -74,4 +75,21 @@ export function objectKey(ref: ObjectRef): string {
 /** True for a plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON with object keys sorted at every level: equal objects give equal text, whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isJsonObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** `sha256:<hex>` of an object's canonical JSON. */
+export function hashObject(object: unknown): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(object)).digest('hex')}`;
 }

@@ -1,5 +1,5 @@
-import type { KubeObject } from '../objects.js';
-import { isJsonObject } from '../objects.js';
+import type { KubeObject, ObjectRef } from '../objects.js';
+import { formatRef, isJsonObject } from '../objects.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger } from '../log/index.js';
@@ -10,12 +10,14 @@ import {
   reconcile,
   resolveSyncInputs,
   settingsFromGitSync,
+  parseInventoryEntry,
   shortRevision,
   SyncReason,
   type SyncOutcome,
   type SyncSettings,
 } from '../sync/index.js';
 import { recordEvent } from './events.js';
+import { ManagedObjectWatcher } from './live-watch.js';
 import { AgentMetrics } from './metrics.js';
 import { failureBackoff, nextCronRun, nextIntervalRun } from './schedule.js';
 import { statusChanged, statusFromOutcome } from './status.js';
@@ -23,6 +25,10 @@ import { statusChanged, statusFromOutcome } from './status.js';
 export const GITSYNC_API_VERSION = 'ferry.dev/v1alpha1';
 /** How often GitSyncs are listed while they cannot be watched (no `watch` permission, a proxy). */
 const LIST_WITHOUT_WATCH_MS = 5_000;
+/** A burst of changes (kubectl edit of several objects) becomes one reconcile. */
+const CHANGE_DEBOUNCE_MS = 1_000;
+/** At most one reconcile prompted by object changes this often per GitSync. */
+const MIN_SPACING_MS = 5_000;
 /** Set by `ferry sync`: reconcile at once; echoed in status.lastHandledRequestedAt. */
 export const REQUESTED_AT_ANNOTATION = 'ferry.dev/requested-at';
 /** Set by `ferry rollback`: pin this history entry until `ferry resume` removes it. */
@@ -46,6 +52,11 @@ export interface AgentOptions {
   resyncMs?: number;
   /** How long one watch request lasts before it is renewed (default 60 s). */
   watchTimeoutSeconds?: number;
+  /**
+   * Watch the objects GitSyncs manage, so a hand edit or deletion is corrected (or, with
+   * self-heal off, reported) within seconds instead of at the next poll (default true).
+   */
+  watchManagedObjects?: boolean;
   /** Base of the failure backoff (default 10 s, capped at 5 min). */
   failureBackoffMs?: number;
   /** Poll interval of health waits (default 2 s). */
@@ -61,6 +72,10 @@ interface Entry {
   gitsync: KubeObject;
   /** When a list or the watch last showed this GitSync. */
   observedAt: number;
+  /** When its last sync ended. */
+  endedAt?: number;
+  /** A managed object changed while it synced: look again once it is done. */
+  recheck?: boolean;
   /** The generation / annotations last acted upon: a change triggers a sync at once. */
   seen?: { generation: number; requestedAt?: string; rollbackTo?: string };
   nextRunAt: number;
@@ -90,9 +105,22 @@ export class Agent {
   /** False while watches fail: GitSyncs are then listed every few seconds instead. */
   private watchWorks = true;
 
+  private readonly managedObjects: ManagedObjectWatcher | undefined;
+  private watchedKindsKey = '';
+
   constructor(private readonly options: AgentOptions) {
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? new AgentMetrics();
+    if (options.watchManagedObjects !== false) {
+      this.managedObjects = new ManagedObjectWatcher({
+        client: options.client,
+        logger: this.logger,
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+        ...(options.watchTimeoutSeconds ? { timeoutSeconds: options.watchTimeoutSeconds } : {}),
+        onChange: (sync, ref) => this.onManagedObjectChange(sync, ref),
+        onListed: (kind, askedAt) => this.onManagedKindListed(kind, askedAt),
+      });
+    }
   }
 
   /** True when the API server answered recently: the agent can see GitSyncs. */
@@ -117,6 +145,8 @@ export class Agent {
     clearTimeout(this.timer);
     this.watching?.abort();
     this.watching = undefined;
+    this.managedObjects?.stop();
+    this.watchedKindsKey = '';
     this.queue.splice(0);
     const running = [...this.entries.values()].filter((entry) => entry.running);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
@@ -169,6 +199,7 @@ export class Agent {
       if (!present.has(key) && entry.observedAt < asked) this.entries.delete(key);
     }
     if (!this.watching) void this.watch(page.resourceVersion);
+    this.watchManagedKinds();
   }
 
   /**
@@ -214,12 +245,63 @@ export class Agent {
   private onWatchEvent(event: WatchEvent): void {
     this.lastContact = Date.now();
     this.watchWorks = true;
-    if (event.type === 'DELETED') {
-      this.entries.delete(`${event.object.metadata.namespace}/${event.object.metadata.name}`);
+    if (event.type === 'DELETED') this.entries.delete(`${event.object.metadata.namespace}/${event.object.metadata.name}`);
+    else this.observe(event.object);
+    this.watchManagedKinds();
+    this.startDue();
+  }
+
+  /** Watches the kinds the GitSyncs' inventories hold (recomputed as inventories change). */
+  private watchManagedKinds(): void {
+    if (!this.managedObjects || !this.running) return;
+    const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    for (const entry of this.entries.values()) {
+      const inventory = isJsonObject(entry.gitsync.status) && Array.isArray(entry.gitsync.status.inventory) ? entry.gitsync.status.inventory : [];
+      for (const item of inventory) {
+        const ref = typeof item === 'string' ? parseInventoryEntry(item) : undefined;
+        if (ref) kinds.set(`${ref.apiVersion}|${ref.kind}`, { apiVersion: ref.apiVersion, kind: ref.kind });
+      }
+    }
+    const key = [...kinds.keys()].sort().join(',');
+    if (key === this.watchedKindsKey) return;
+    this.watchedKindsKey = key;
+    this.managedObjects.setKinds(kinds.values());
+  }
+
+  /**
+   * A kind's watch (re)started from a fresh list: a GitSync that last looked at its objects
+   * before that may have missed an edit in between, so it looks again.
+   */
+  private onManagedKindListed(kind: { apiVersion: string; kind: string }, askedAt: number): void {
+    const prefix = `${kind.kind}/`;
+    const suffix = `@${kind.apiVersion}`;
+    for (const entry of this.entries.values()) {
+      if (entry.endedAt === undefined || entry.endedAt >= askedAt) continue;
+      const inventory = isJsonObject(entry.gitsync.status) && Array.isArray(entry.gitsync.status.inventory) ? entry.gitsync.status.inventory : [];
+      if (inventory.some((item) => typeof item === 'string' && item.startsWith(prefix) && item.endsWith(suffix))) this.scheduleRecheck(entry);
+    }
+  }
+
+  /**
+   * Someone changed or deleted an object a GitSync manages: reconcile it soon. A change seen
+   * while it syncs (its own writes, or someone else's) is looked at once after it is done; and
+   * at most one such reconcile runs every few seconds, so an object fought over by another
+   * writer cannot hot-loop.
+   */
+  private onManagedObjectChange(sync: string, ref: ObjectRef): void {
+    const dot = sync.indexOf('.');
+    const entry = this.entries.get(`${sync.slice(0, dot)}/${sync.slice(dot + 1)}`);
+    if (!entry) return;
+    this.logger.debug({ gitsync: entry.key, object: formatRef(ref) }, 'a managed object changed; checking for drift');
+    this.scheduleRecheck(entry);
+  }
+
+  private scheduleRecheck(entry: Entry): void {
+    if (entry.running) {
+      entry.recheck = true;
       return;
     }
-    this.observe(event.object);
-    this.startDue();
+    entry.nextRunAt = Math.min(entry.nextRunAt, Math.max(Date.now() + CHANGE_DEBOUNCE_MS, (entry.endedAt ?? 0) + MIN_SPACING_MS));
   }
 
   /** Takes in the current state of one GitSync; a new request makes it due now. Returns its key. */
@@ -277,6 +359,11 @@ export class Agent {
       entry.running = this.syncOne(entry, entry.abort.signal).finally(() => {
         this.active--;
         entry.running = undefined;
+        entry.endedAt = Date.now();
+        if (entry.recheck) {
+          entry.recheck = false;
+          entry.nextRunAt = Math.min(entry.nextRunAt, entry.endedAt + MIN_SPACING_MS);
+        }
         if (entry.rerun && this.running) {
           entry.rerun = false;
           entry.nextRunAt = 0;

@@ -4,7 +4,8 @@
  * `kubectl kustomize`), `${VAR}` substitution, and validation that reports every problem with its
  * file and line. It never talks to Kubernetes.
  */
-export { renderManifests, hashObject, type RenderOptions, type RenderResult, type RenderedObject, type RenderType, type SourceLocation } from './render.js';
+export { hashObject } from '../objects.js';
+export { renderManifests, type RenderOptions, type RenderResult, type RenderedObject, type RenderType, type SourceLocation } from './render.js';
 export { RenderError, formatProblem, type RenderProblem } from './errors.js';
 export { isClusterScopedKind } from './cluster-scoped.js';
 export { substituteVariables } from './substitute.js';

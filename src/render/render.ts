@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { KubeObject } from '../objects.js';
+import { hashObject, type KubeObject } from '../objects.js';
 import type { SourceFile } from '../source/types.js';
 import { RenderError, type RenderProblem } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, parseManifestFile, type ParseLimits, type ParsedDocument } from './parse.js';
@@ -156,20 +155,4 @@ function sortProblems(problems: RenderProblem[]): RenderProblem[] {
 function normalizeDir(path: string | undefined): string {
   const normalized = posix.normalize(path ?? '.').replace(/^\.\/?/, '').replace(/\/$/, '');
   return normalized === '.' ? '' : normalized;
-}
-
-/** sha256 of canonical JSON: the same object always hashes the same, whatever its key order. */
-export function hashObject(object: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(object)).digest('hex')}`;
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

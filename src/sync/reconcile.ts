@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject, ObjectRef } from '../objects.js';
-import { formatRef, objectKey, refOf } from '../objects.js';
+import { canonicalJson, formatRef, objectKey, refOf } from '../objects.js';
 import { FerryError, describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger } from '../log/index.js';
@@ -447,19 +447,8 @@ async function recordSafely(
 
 /** A stable hash of the rendered objects, independent of their order. */
 export function digestOf(objects: KubeObject[]): string {
-  const hashes = objects.map((object) => createHash('sha256').update(stableStringify(object)).digest('hex')).sort();
+  const hashes = objects.map((object) => createHash('sha256').update(canonicalJson(object)).digest('hex')).sort();
   return `sha256:${createHash('sha256').update(hashes.join('\n')).digest('hex').slice(0, 16)}`;
-}
-
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value as object)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function mergeByKey(a: KubeObject[], b: KubeObject[]): KubeObject[] {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, simOnly } from '../support/cluster.js';
-import { configMap, gitSync, startBed, type Bed } from './harness.js';
+import { conditionOf, configMap, gitSync, startBed, type Bed } from './harness.js';
 
 let bed: Bed;
 beforeAll(async () => {
@@ -26,6 +26,37 @@ describe('the agent watches GitSyncs', () => {
     await bed.client.mergePatch({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'shop' }, { spec: { source: { path: 'other' } } });
     await eventually(async () => (await value(ns)) === 'two');
     if (bed.cluster.sim) expect(gitSyncLists()).toBe(listsAtStart);
+    await running.shutdown(1000);
+  });
+
+  it('puts back a hand-edited or deleted object within seconds, long before its next poll', async () => {
+    const running = await bed.startAgent({ identity: 'healer', resyncMs: HOUR });
+    const ns = await bed.cluster.newNamespace('watch');
+    const repo = await bed.git.createRepo(ns);
+    await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'from-git') });
+    await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' } }));
+    await eventually(async () => (await value(ns)) === 'from-git');
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' };
+    await bed.client.mergePatch(ref, { data: { value: 'by-hand' } });
+    await eventually(async () => (await value(ns)) === 'from-git', 30_000);
+    await bed.client.delete(ref);
+    await eventually(async () => (await value(ns)) === 'from-git', 30_000);
+    await running.shutdown(1000);
+  });
+
+  it('reports a hand edit as drift within seconds when self-heal is off', async () => {
+    const running = await bed.startAgent({ identity: 'reporter', resyncMs: HOUR });
+    const ns = await bed.cluster.newNamespace('watch');
+    const repo = await bed.git.createRepo(ns);
+    await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'from-git') });
+    await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' }, selfHeal: false }));
+    await eventually(async () => (await value(ns)) === 'from-git');
+    await bed.client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' }, { data: { value: 'by-hand' } });
+    await eventually(async () => {
+      const gitsync = await bed.client.getOrNull({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'shop' });
+      return conditionOf(gitsync, 'Drifted')?.status === 'True';
+    }, 30_000);
+    expect(await value(ns)).toBe('by-hand');
     await running.shutdown(1000);
   });
 

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/index.js';
+import { ExpiredError, ForbiddenError, type KubeClient, type WatchEvent } from '../kube/index.js';
+import type { KubeObject, ObjectRef } from '../objects.js';
+import { canonicalJson, refOf } from '../objects.js';
+import { normalizeObject } from '../diff/index.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYNC_LABEL } from '../apply/index.js';
+
+export interface KindRef {
+  apiVersion: string;
+  kind: string;
+}
+
+export interface ManagedObjectWatcherOptions {
+  client: KubeClient;
+  logger: Logger;
+  /** Watch only this namespace (the agent's, in a namespaced install); cluster-scoped kinds are watched whole. */
+  namespace?: string;
+  /** How long one watch request lasts before it is renewed (default 60 s). */
+  timeoutSeconds?: number;
+  /** A managed object was changed by someone or deleted: `sync` is the `ferry.dev/sync` label. */
+  onChange(sync: string, ref: ObjectRef): void;
+  /**
+   * A kind was listed afresh (its watch starts from there): changes made before `askedAt` and
+   * after a GitSync's last look were not seen as events.
+   */
+  onListed?(kind: KindRef, askedAt: number): void;
+}
+
+interface KindWatch {
+  abort: AbortController;
+  /** A fingerprint of each object's content (status and server-owned fields left out), by uid. */
+  fingerprints: Map<string, string>;
+}
+
+/**
+ * Watches the objects ferry manages, one watch per kind that some GitSync's inventory holds,
+ * selected by the managed-by label, so that a hand edit or a deletion is seen within a second
+ * rather than at the next poll. Only content changes count: a status update, a new
+ * resourceVersion or managedFields entry is not a change. What to do about a change (self-heal,
+ * alert, nothing while a sync runs) is the agent's decision.
+ */
+export class ManagedObjectWatcher {
+  private readonly watches = new Map<string, KindWatch>();
+
+  constructor(private readonly options: ManagedObjectWatcherOptions) {}
+
+  /** Watches exactly these kinds from now on: starts the new ones, stops the ones no longer listed. */
+  setKinds(kinds: Iterable<KindRef>): void {
+    const wanted = new Map<string, KindRef>();
+    for (const kind of kinds) wanted.set(`${kind.apiVersion}|${kind.kind}`, kind);
+    for (const [key, watch] of this.watches) {
+      if (wanted.has(key)) continue;
+      watch.abort.abort();
+      this.watches.delete(key);
+    }
+    for (const [key, kind] of wanted) {
+      if (this.watches.has(key)) continue;
+      const watch: KindWatch = { abort: new AbortController(), fingerprints: new Map() };
+      this.watches.set(key, watch);
+      void this.follow(kind, watch);
+    }
+  }
+
+  /** The kinds being watched, as `apiVersion|Kind` (tests, metrics). */
+  get watchedKinds(): string[] {
+    return [...this.watches.keys()].sort();
+  }
+
+  stop(): void {
+    for (const watch of this.watches.values()) watch.abort.abort();
+    this.watches.clear();
+  }
+
+  /** List, then watch from the list, for as long as the kind is wanted; list again when needed. */
+  private async follow(kind: KindRef, watch: KindWatch): Promise<void> {
+    const { client, logger } = this.options;
+    const selector = { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, ...(this.options.namespace ? { namespace: this.options.namespace } : {}) };
+    let failures = 0;
+    while (!watch.abort.signal.aborted) {
+      try {
+        const askedAt = Date.now();
+        const page = await client.listPage(kind.apiVersion, kind.kind, selector);
+        watch.fingerprints.clear();
+        for (const object of page.items) watch.fingerprints.set(object.metadata.uid ?? '', fingerprintOf(object));
+        this.options.onListed?.(kind, askedAt);
+        let resourceVersion = page.resourceVersion;
+        for (;;) {
+          if (watch.abort.signal.aborted) return;
+          resourceVersion = await client.watch(
+            kind.apiVersion,
+            kind.kind,
+            { ...selector, resourceVersion, timeoutSeconds: this.options.timeoutSeconds ?? 60, signal: watch.abort.signal },
+            (event) => this.onEvent(watch, event),
+          );
+          failures = 0;
+        }
+      } catch (error) {
+        if (watch.abort.signal.aborted) return;
+        if (error instanceof ExpiredError) continue;
+        failures++;
+        // Without permission to list or watch a kind, the poll of each GitSync still finds its drift.
+        const level = error instanceof ForbiddenError ? 'info' : 'warn';
+        if (failures === 1) logger[level]({ kind: kind.kind, apiVersion: kind.apiVersion, err: describeError(error) }, 'cannot watch managed objects of this kind; their drift is found at each poll');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(300_000, 1000 * 2 ** Math.min(failures, 8))).unref());
+      }
+    }
+  }
+
+  private onEvent(watch: KindWatch, event: WatchEvent): void {
+    const uid = event.object.metadata.uid ?? '';
+    const sync = event.object.metadata.labels?.[SYNC_LABEL];
+    if (event.type === 'DELETED') {
+      watch.fingerprints.delete(uid);
+      if (sync) this.options.onChange(sync, refOf(event.object));
+      return;
+    }
+    const fingerprint = fingerprintOf(event.object);
+    const before = watch.fingerprints.get(uid);
+    watch.fingerprints.set(uid, fingerprint);
+    if (event.type === 'MODIFIED' && before !== undefined && before !== fingerprint && sync) this.options.onChange(sync, refOf(event.object));
+  }
+}
+
+/** What an object holds, without status and server-owned metadata: equal when nobody edited it. */
+function fingerprintOf(object: KubeObject): string {
+  // Canonical: list items and watch events carry the same fields in different orders.
+  return createHash('sha1').update(canonicalJson(normalizeObject(object))).digest('base64');
+}
