@@ -3,6 +3,7 @@
  * simulator and a local git http-backend running in this process.
  *
  * - push → applied latency, with a signed push webhook and with a 5 s poll interval;
+ * - hand edit → put back latency (the agent watches managed objects);
  * - memory of the agent process with 10 GitSyncs × 1,000 objects, after the first sync and again
  *   after an hour-equivalent of unchanged polls (600: 60 per GitSync; heap after a forced GC, where
  *   a leak shows up as growth), and the API requests those unchanged polls cost.
@@ -110,6 +111,20 @@ async function webhookLatency(bed: Bed): Promise<number[]> {
   return latencies;
 }
 
+/** A hand edit of a managed object (GitSync interval 1 h) until the agent has put it back. */
+async function selfHealLatency(bed: Bed): Promise<number[]> {
+  const latencies: number[] = [];
+  const expected = configValue(bed, 'hooked', 'cfg');
+  for (let i = 1; i <= 3; i++) {
+    await sleep(6000); // past the spacing the agent keeps between change-prompted reconciles
+    const start = performance.now();
+    await bed.client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'hooked', name: 'cfg' }, { data: { value: `by-hand-${i}` } });
+    await until(() => configValue(bed, 'hooked', 'cfg') === expected, 30_000, `hand edit ${i} put back`);
+    latencies.push(performance.now() - start);
+  }
+  return latencies;
+}
+
 async function intervalLatency(bed: Bed): Promise<number[]> {
   const repo = await newTenant(bed, 'polled', { 'deploy/cfg.yaml': configMap('cfg', 'v0') }, '5s');
   await until(() => configValue(bed, 'polled', 'cfg') === 'v0', 60_000, 'the first sync');
@@ -148,6 +163,9 @@ export default async function agentBenchmark(): Promise<void> {
     const hooked = await webhookLatency(bed);
     report('push → applied, signed webhook (median of 7)', median(hooked), 'ms');
     report('push → applied, signed webhook (worst)', Math.max(...hooked), 'ms');
+    const healed = await selfHealLatency(bed);
+    report('hand edit → put back, 1 h interval (median of 3)', median(healed), 'ms');
+    report('hand edit → put back (worst)', Math.max(...healed), 'ms');
     const polled = await intervalLatency(bed);
     report('push → applied, 5 s interval (median of 4)', median(polled), 'ms');
     report('push → applied, 5 s interval (worst)', Math.max(...polled), 'ms');

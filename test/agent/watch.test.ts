@@ -12,16 +12,22 @@ const HOUR = 3_600_000;
 const value = async (ns: string) => ((await bed.client.getOrNull({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' }))?.data as { value?: string } | undefined)?.value;
 const gitSyncLists = () => bed.cluster.sim?.requests.filter((r) => r.resource === 'gitsyncs' && r.verb === 'list').length ?? 0;
 
+/** A namespace with a GitSync polling its repository only once an hour: what happens sooner is the watches' doing. */
+async function hourlyGitSync(files: Record<string, string>, spec: Record<string, unknown> = {}): Promise<string> {
+  const ns = await bed.cluster.newNamespace('watch');
+  const repo = await bed.git.createRepo(ns);
+  await repo.commitAndPush(files);
+  await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' }, ...spec }));
+  return ns;
+}
+
 describe('the agent watches GitSyncs', () => {
   it('acts on a new GitSync and on a spec change at once, listing only at start', async () => {
     const running = await bed.startAgent({ identity: 'watcher', resyncMs: HOUR });
     await eventually(async () => running.agent.ready);
     const listsAtStart = gitSyncLists();
-    const ns = await bed.cluster.newNamespace('watch');
-    const repo = await bed.git.createRepo(ns);
-    await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'one'), 'other/cfg.yaml': configMap('cfg', 'two') });
     // A one-hour interval and a one-hour list period: only the watch can bring these in.
-    await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' } }));
+    const ns = await hourlyGitSync({ 'deploy/cfg.yaml': configMap('cfg', 'one'), 'other/cfg.yaml': configMap('cfg', 'two') });
     await eventually(async () => (await value(ns)) === 'one');
     await bed.client.mergePatch({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'shop' }, { spec: { source: { path: 'other' } } });
     await eventually(async () => (await value(ns)) === 'two');
@@ -31,10 +37,7 @@ describe('the agent watches GitSyncs', () => {
 
   it('puts back a hand-edited or deleted object within seconds, long before its next poll', async () => {
     const running = await bed.startAgent({ identity: 'healer', resyncMs: HOUR });
-    const ns = await bed.cluster.newNamespace('watch');
-    const repo = await bed.git.createRepo(ns);
-    await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'from-git') });
-    await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' } }));
+    const ns = await hourlyGitSync({ 'deploy/cfg.yaml': configMap('cfg', 'from-git') });
     await eventually(async () => (await value(ns)) === 'from-git');
     const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' };
     await bed.client.mergePatch(ref, { data: { value: 'by-hand' } });
@@ -46,10 +49,7 @@ describe('the agent watches GitSyncs', () => {
 
   it('reports a hand edit as drift within seconds when self-heal is off', async () => {
     const running = await bed.startAgent({ identity: 'reporter', resyncMs: HOUR });
-    const ns = await bed.cluster.newNamespace('watch');
-    const repo = await bed.git.createRepo(ns);
-    await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'from-git') });
-    await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' }, selfHeal: false }));
+    const ns = await hourlyGitSync({ 'deploy/cfg.yaml': configMap('cfg', 'from-git') }, { selfHeal: false });
     await eventually(async () => (await value(ns)) === 'from-git');
     await bed.client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' }, { data: { value: 'by-hand' } });
     await eventually(async () => {
@@ -66,10 +66,7 @@ describe('the agent watches GitSyncs', () => {
     try {
       // A one-hour list period: only the fallback to listing every few seconds can find it.
       const running = await bed.startAgent({ identity: 'lister', resyncMs: HOUR });
-      const ns = await bed.cluster.newNamespace('watch');
-      const repo = await bed.git.createRepo(ns);
-      await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'listed') });
-      await bed.client.create(gitSync(ns, 'shop', repo.url, { source: { url: repo.url, interval: '1h', path: 'deploy' } }));
+      const ns = await hourlyGitSync({ 'deploy/cfg.yaml': configMap('cfg', 'listed') });
       await eventually(async () => (await value(ns)) === 'listed', 30_000);
       expect(sim.requests.some((r) => r.resource === 'gitsyncs' && r.verb === 'watch' && r.status === 403)).toBe(true);
       expect(running.agent.ready).toBe(true);
