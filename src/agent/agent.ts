@@ -27,8 +27,9 @@ export const GITSYNC_API_VERSION = 'ferry.dev/v1alpha1';
 const LIST_WITHOUT_WATCH_MS = 5_000;
 /** A burst of changes (kubectl edit of several objects) becomes one reconcile. */
 const CHANGE_DEBOUNCE_MS = 1_000;
-/** At most one reconcile prompted by object changes this often per GitSync. */
-const MIN_SPACING_MS = 5_000;
+/** At most this many reconciles prompted by object changes per window, per GitSync (no hot loop with another writer). */
+const PROMPTS_PER_WINDOW = 3;
+const PROMPT_WINDOW_MS = 30_000;
 /** Set by `ferry sync`: reconcile at once; echoed in status.lastHandledRequestedAt. */
 export const REQUESTED_AT_ANNOTATION = 'ferry.dev/requested-at';
 /** Set by `ferry rollback`: pin this history entry until `ferry resume` removes it. */
@@ -76,6 +77,8 @@ interface Entry {
   endedAt?: number;
   /** A managed object changed while it synced: look again once it is done. */
   recheck?: boolean;
+  /** When recent change-prompted reconciles were due (rate limit). */
+  prompted?: number[];
   /** The generation / annotations last acted upon: a change triggers a sync at once. */
   seen?: { generation: number; requestedAt?: string; rollbackTo?: string };
   nextRunAt: number;
@@ -285,8 +288,8 @@ export class Agent {
   /**
    * Someone changed or deleted an object a GitSync manages: reconcile it soon. A change seen
    * while it syncs (its own writes, or someone else's) is looked at once after it is done; and
-   * at most one such reconcile runs every few seconds, so an object fought over by another
-   * writer cannot hot-loop.
+   * at most three such reconciles run in 30 s, so an object fought over by another writer
+   * cannot hot-loop.
    */
   private onManagedObjectChange(sync: string, ref: ObjectRef): void {
     const dot = sync.indexOf('.');
@@ -301,7 +304,14 @@ export class Agent {
       entry.recheck = true;
       return;
     }
-    entry.nextRunAt = Math.min(entry.nextRunAt, Math.max(Date.now() + CHANGE_DEBOUNCE_MS, (entry.endedAt ?? 0) + MIN_SPACING_MS));
+    const now = Date.now();
+    const recent = (entry.prompted ?? []).filter((at) => now - at < PROMPT_WINDOW_MS);
+    const due = recent.length < PROMPTS_PER_WINDOW ? now + CHANGE_DEBOUNCE_MS : (recent[0] as number) + PROMPT_WINDOW_MS;
+    if (due < entry.nextRunAt) {
+      entry.nextRunAt = due;
+      recent.push(due);
+    }
+    entry.prompted = recent;
   }
 
   /** Takes in the current state of one GitSync; a new request makes it due now. Returns its key. */
@@ -362,7 +372,7 @@ export class Agent {
         entry.endedAt = Date.now();
         if (entry.recheck) {
           entry.recheck = false;
-          entry.nextRunAt = Math.min(entry.nextRunAt, entry.endedAt + MIN_SPACING_MS);
+          this.scheduleRecheck(entry);
         }
         if (entry.rerun && this.running) {
           entry.rerun = false;

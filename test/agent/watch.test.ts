@@ -60,6 +60,25 @@ describe('the agent watches GitSyncs', () => {
     await running.shutdown(1000);
   });
 
+  it('does not hot-loop against another writer: at most three change-prompted syncs in 30 s', async () => {
+    const running = await bed.startAgent({ identity: 'fighter', resyncMs: HOUR });
+    const ns = await hourlyGitSync({ 'deploy/cfg.yaml': configMap('cfg', 'from-git') });
+    await eventually(async () => (await value(ns)) === 'from-git');
+    await running.agent.idle();
+    const syncs = async () => (await running.agent.metrics.syncTotal.get()).values.filter((v) => v.labels.namespace === ns).reduce((sum, v) => sum + v.value, 0);
+    const before = await syncs();
+    const deadline = Date.now() + 8_000;
+    for (let i = 0; Date.now() < deadline; i++) {
+      await bed.client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' }, { data: { value: `other-writer-${i}` } });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await running.agent.idle();
+    const prompted = (await syncs()) - before;
+    expect(prompted).toBeGreaterThanOrEqual(1);
+    expect(prompted).toBeLessThanOrEqual(3);
+    await running.shutdown(1000);
+  });
+
   it.skipIf(simOnly.skip)('lists GitSyncs every few seconds instead when it may not watch them', async () => {
     const sim = bed.cluster.sim!;
     sim.injectFault({ verb: 'watch', path: '/apis/ferry.dev/', status: 403, count: 10_000 });
