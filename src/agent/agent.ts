@@ -1,5 +1,6 @@
-import type { KubeObject, ObjectRef } from '../objects.js';
-import { formatRef, isJsonObject } from '../objects.js';
+import type { KubeObject } from '../objects.js';
+import { formatRef, isJsonObject, objectKey } from '../objects.js';
+import { hasWrites } from '../apply/index.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger } from '../log/index.js';
@@ -17,7 +18,7 @@ import {
   type SyncSettings,
 } from '../sync/index.js';
 import { recordEvent } from './events.js';
-import { ManagedObjectWatcher } from './live-watch.js';
+import { ManagedObjectWatcher, type ObjectChange } from './live-watch.js';
 import { AgentMetrics } from './metrics.js';
 import { failureBackoff, nextCronRun, nextIntervalRun } from './schedule.js';
 import { statusChanged, statusFromOutcome } from './status.js';
@@ -75,8 +76,10 @@ interface Entry {
   observedAt: number;
   /** When its last sync ended. */
   endedAt?: number;
-  /** A managed object changed while it synced: look again once it is done. */
-  recheck?: boolean;
+  /** Object changes seen while it synced (or `undefined` for "look again anyway"): judged once it is done. */
+  changedWhileRunning?: Array<ObjectChange | undefined>;
+  /** What its last sync wrote, by objectKey: change events matching these are its own writes. */
+  written?: Map<string, { resourceVersion?: string; deleted: boolean }>;
   /** When recent change-prompted reconciles were due (rate limit). */
   prompted?: number[];
   /** The generation / annotations last acted upon: a change triggers a sync at once. */
@@ -286,22 +289,27 @@ export class Agent {
   }
 
   /**
-   * Someone changed or deleted an object a GitSync manages: reconcile it soon. A change seen
-   * while it syncs (its own writes, or someone else's) is looked at once after it is done; and
-   * at most three such reconciles run in 30 s, so an object fought over by another writer
-   * cannot hot-loop.
+   * Someone changed or deleted an object a GitSync manages: reconcile it soon. While it syncs,
+   * changes are noted and, unless they were its own writes, looked at once it is done; at most
+   * three such reconciles run in 30 s, so an object fought over by another writer cannot
+   * hot-loop.
    */
-  private onManagedObjectChange(sync: string, ref: ObjectRef): void {
+  private onManagedObjectChange(sync: string, change: ObjectChange): void {
     const dot = sync.indexOf('.');
     const entry = this.entries.get(`${sync.slice(0, dot)}/${sync.slice(dot + 1)}`);
     if (!entry) return;
-    this.logger.debug({ gitsync: entry.key, object: formatRef(ref) }, 'a managed object changed; checking for drift');
+    if (entry.running) {
+      (entry.changedWhileRunning ??= []).push(change);
+      return;
+    }
+    if (isOwnWrite(entry, change)) return; // the late echo of its last sync's write
+    this.logger.debug({ gitsync: entry.key, object: formatRef(change.ref), change: change.type }, 'a managed object changed; checking for drift');
     this.scheduleRecheck(entry);
   }
 
   private scheduleRecheck(entry: Entry): void {
     if (entry.running) {
-      entry.recheck = true;
+      (entry.changedWhileRunning ??= []).push(undefined);
       return;
     }
     const now = Date.now();
@@ -370,10 +378,10 @@ export class Agent {
         this.active--;
         entry.running = undefined;
         entry.endedAt = Date.now();
-        if (entry.recheck) {
-          entry.recheck = false;
-          this.scheduleRecheck(entry);
-        }
+        // A change during the sync that was not its own write was someone else's: look again.
+        const foreign = (entry.changedWhileRunning ?? []).some((change) => !change || !isOwnWrite(entry, change));
+        entry.changedWhileRunning = undefined;
+        if (foreign) this.scheduleRecheck(entry);
         if (entry.rerun && this.running) {
           entry.rerun = false;
           entry.nextRunAt = 0;
@@ -418,6 +426,11 @@ export class Agent {
       outcome = failedOutcome(error, started);
     }
     outcome = { ...outcome, message: scrub(outcome.message, secretValues) };
+    entry.written = new Map(
+      outcome.changes
+        .filter((change) => hasWrites([change]))
+        .map((change) => [objectKey(change.ref), { ...(change.resourceVersion ? { resourceVersion: change.resourceVersion } : {}), deleted: change.action === 'deleted' || change.action === 'recreated' }]),
+    );
     logger.info({ revision: outcome.revision, result: outcome.result, reason: outcome.reason, durationMs: outcome.durationMs }, outcome.message);
     this.record(entry, outcome);
     try {
@@ -519,4 +532,12 @@ function failedOutcome(error: unknown, started: number): SyncOutcome {
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
   };
+}
+
+/** True when a change is the echo of what the GitSync's last sync wrote (same resourceVersion, or its own deletion). */
+function isOwnWrite(entry: Entry, change: ObjectChange): boolean {
+  const written = entry.written?.get(objectKey(change.ref));
+  if (!written) return false;
+  if (change.type === 'DELETED') return written.deleted;
+  return written.resourceVersion !== undefined && written.resourceVersion === change.resourceVersion;
 }

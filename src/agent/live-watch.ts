@@ -19,13 +19,21 @@ export interface ManagedObjectWatcherOptions {
   namespace?: string;
   /** How long one watch request lasts before it is renewed (default 60 s). */
   timeoutSeconds?: number;
-  /** A managed object was changed by someone or deleted: `sync` is the `ferry.dev/sync` label. */
-  onChange(sync: string, ref: ObjectRef): void;
+  /** A managed object was changed or deleted: `sync` is its `ferry.dev/sync` label. */
+  onChange(sync: string, change: ObjectChange): void;
   /**
    * A kind was listed afresh (its watch starts from there): changes made before `askedAt` and
    * after a GitSync's last look were not seen as events.
    */
   onListed?(kind: KindRef, askedAt: number): void;
+}
+
+/** One content change of a managed object, as the watch saw it. */
+export interface ObjectChange {
+  ref: ObjectRef;
+  type: 'MODIFIED' | 'DELETED';
+  /** The resourceVersion the change left it at: tells a writer's own write from someone else's. */
+  resourceVersion?: string;
 }
 
 interface KindWatch {
@@ -111,15 +119,17 @@ export class ManagedObjectWatcher {
   private onEvent(watch: KindWatch, event: WatchEvent): void {
     const uid = event.object.metadata.uid ?? '';
     const sync = event.object.metadata.labels?.[SYNC_LABEL];
+    const version = event.object.metadata.resourceVersion;
+    const change = (type: ObjectChange['type']): ObjectChange => ({ ref: refOf(event.object), type, ...(version ? { resourceVersion: version } : {}) });
     if (event.type === 'DELETED') {
       watch.fingerprints.delete(uid);
-      if (sync) this.options.onChange(sync, refOf(event.object));
+      if (sync) this.options.onChange(sync, change('DELETED'));
       return;
     }
     const fingerprint = fingerprintOf(event.object);
     const before = watch.fingerprints.get(uid);
     watch.fingerprints.set(uid, fingerprint);
-    if (event.type === 'MODIFIED' && before !== undefined && before !== fingerprint && sync) this.options.onChange(sync, refOf(event.object));
+    if (event.type === 'MODIFIED' && before !== undefined && before !== fingerprint && sync) this.options.onChange(sync, change('MODIFIED'));
   }
 }
 

@@ -26,6 +26,8 @@ export interface ChangeEntry {
   /** Why an object was skipped or failed; for changes, the changed field paths. */
   message?: string;
   error?: FerryError;
+  /** The resourceVersion the write left the object at (created, configured, recreated). */
+  resourceVersion?: string;
 }
 
 /** Progress events, for CLI progress lines and agent logs. */

@@ -280,8 +280,8 @@ async function applyOne(
       const diff = item.diff as ObjectDiff;
       if (!isWrite(diff)) return { ref, layer, action: 'unchanged', diff };
       try {
-        await writeDiff(client, item, {});
-        return { ref, layer, action: diff.action === 'create' ? 'created' : 'configured', diff, message: diff.paths.join(', ') };
+        const written = await writeDiff(client, item, {});
+        return { ref, layer, action: diff.action === 'create' ? 'created' : 'configured', diff, message: diff.paths.join(', '), ...resourceVersionOf(written) };
       } catch (error) {
         if (isPatchTestFailure(error) && attempt < PATCH_RETRIES) {
           // Someone wrote in between: re-read and recompute, never overwrite their change blindly.
@@ -314,8 +314,8 @@ async function recreate(client: ApplyClient, item: Prepared, layer: number, caus
   await client.delete(ref, { propagationPolicy: 'Foreground' });
   await waitUntilGone(client, ref, request);
   const created = diffObject({ desired: item.desired });
-  await client.create(created.target ?? item.desired);
-  return { ref, layer, action: 'recreated', diff: created, message: `immutable field${fields ? ` ${fields}` : ''} changed` };
+  const written = await client.create(created.target ?? item.desired);
+  return { ref, layer, action: 'recreated', diff: created, message: `immutable field${fields ? ` ${fields}` : ''} changed`, ...resourceVersionOf(written) };
 }
 
 async function waitUntilGone(client: ApplyClient, ref: ObjectRef, request: ApplyRequest): Promise<void> {
@@ -353,6 +353,11 @@ function writeDiff(client: ApplyClient, item: Prepared, options: WriteOptions): 
   const diff = item.diff as ObjectDiff;
   if (diff.action === 'create') return client.create(diff.target ?? item.desired, options);
   return client.jsonPatch(refOf(item.desired), diff.patch, options);
+}
+
+function resourceVersionOf(object: KubeObject | undefined): { resourceVersion?: string } {
+  const version = object?.metadata?.resourceVersion;
+  return version ? { resourceVersion: version } : {};
 }
 
 function isWrite(diff: ObjectDiff): boolean {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManagedObjectWatcher } from '../../src/agent/live-watch.js';
+import { ManagedObjectWatcher, type ObjectChange } from '../../src/agent/live-watch.js';
 import { silentLogger } from '../../src/log/index.js';
-import type { KubeObject, ObjectRef } from '../../src/objects.js';
+import type { KubeObject } from '../../src/objects.js';
 import { eventually, simOnly, startTestCluster, type TestCluster } from '../support/cluster.js';
 
 let cluster: TestCluster;
@@ -23,8 +23,8 @@ describe('ManagedObjectWatcher', () => {
     const ns = await cluster.newNamespace('live');
     await cluster.client.create(managed(ns, 'cfg', 'one'));
     await cluster.client.create(managed(ns, 'other', 'x', {})); // not ferry's: never reported
-    const changes: Array<{ sync: string; ref: ObjectRef }> = [];
-    const watcher = new ManagedObjectWatcher({ client: cluster.client, logger: silentLogger(), onChange: (sync, ref) => changes.push({ sync, ref }) });
+    const changes: Array<{ sync: string } & ObjectChange> = [];
+    const watcher = new ManagedObjectWatcher({ client: cluster.client, logger: silentLogger(), onChange: (sync, change) => changes.push({ sync, ...change }) });
     watcher.setKinds(CONFIG_MAPS);
     try {
       const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' };
@@ -35,12 +35,12 @@ describe('ManagedObjectWatcher', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
         return changes.length > 0;
       });
-      expect(changes[0]).toEqual({ sync: `${ns}.shop`, ref: expect.objectContaining({ kind: 'ConfigMap', namespace: ns, name: 'cfg' }) });
+      expect(changes[0]).toEqual({ sync: `${ns}.shop`, type: 'MODIFIED', ref: expect.objectContaining({ kind: 'ConfigMap', namespace: ns, name: 'cfg' }), resourceVersion: expect.stringMatching(/^\d+$/) });
       changes.length = 0;
       await cluster.client.mergePatch({ ...ref, name: 'other' }, { data: { value: 'y' } });
       await cluster.client.delete(ref);
       await eventually(async () => changes.length > 0);
-      expect(changes.map((c) => c.ref.name)).toEqual(['cfg']);
+      expect(changes.map((c) => [c.type, c.ref.name])).toEqual([['DELETED', 'cfg']]);
     } finally {
       watcher.stop();
     }
@@ -51,7 +51,7 @@ describe('ManagedObjectWatcher', () => {
     const ns = await cluster.newNamespace('live');
     await cluster.client.create(managed(ns, 'cfg', 'one'));
     const changes: string[] = [];
-    const watcher = new ManagedObjectWatcher({ client: cluster.client, logger: silentLogger(), onChange: (_sync, ref) => changes.push(ref.name) });
+    const watcher = new ManagedObjectWatcher({ client: cluster.client, logger: silentLogger(), onChange: (_sync, change) => changes.push(change.ref.name) });
     sim.resetRequests();
     watcher.setKinds(CONFIG_MAPS);
     try {

@@ -85,6 +85,9 @@ describe('reconcile: one whole sync', () => {
     expect(outcome.changes.find((c) => c.ref.kind === 'ConfigMap')?.layer).toBeLessThan(outcome.changes.find((c) => c.ref.kind === 'Deployment')?.layer as number);
     const live = await cluster.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
     expect(live.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'ferry', 'ferry.dev/sync': `${ns}.app` });
+    // Each write says which resourceVersion it produced (the agent tells its own writes apart by it).
+    const created = await cluster.client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'web-config' });
+    expect(outcome.changes.find((c) => c.ref.kind === 'ConfigMap')?.resourceVersion).toBe(created.metadata.resourceVersion);
     const history = await new HistoryStore(cluster.client, ns, 'app').list();
     expect(history).toMatchObject([{ number: 1, action: 'sync', result: 'Succeeded', revision: outcome.revision }]);
   });
