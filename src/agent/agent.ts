@@ -318,6 +318,8 @@ export class Agent {
     if (due < entry.nextRunAt) {
       entry.nextRunAt = due;
       recent.push(due);
+      // Start it when due rather than at the next tick of the loop.
+      setTimeout(() => this.startDue(), due - now).unref();
     }
     entry.prompted = recent;
   }
