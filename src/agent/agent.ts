@@ -18,7 +18,7 @@ import {
   type SyncSettings,
 } from '../sync/index.js';
 import { recordEvent } from './events.js';
-import { ManagedObjectWatcher, type ObjectChange } from './live-watch.js';
+import { ManagedObjectWatcher, type KindRef, type ObjectChange } from './live-watch.js';
 import { AgentMetrics } from './metrics.js';
 import { failureBackoff, nextCronRun, nextIntervalRun } from './schedule.js';
 import { statusChanged, statusFromOutcome } from './status.js';
@@ -123,7 +123,7 @@ export class Agent {
         logger: this.logger,
         ...(options.namespace ? { namespace: options.namespace } : {}),
         ...(options.watchTimeoutSeconds ? { timeoutSeconds: options.watchTimeoutSeconds } : {}),
-        onChange: (sync, ref) => this.onManagedObjectChange(sync, ref),
+        onChange: (sync, change) => this.onManagedObjectChange(sync, change),
         onListed: (kind, askedAt) => this.onManagedKindListed(kind, askedAt),
       });
     }
@@ -260,11 +260,10 @@ export class Agent {
   /** Watches the kinds the GitSyncs' inventories hold (recomputed as inventories change). */
   private watchManagedKinds(): void {
     if (!this.managedObjects || !this.running) return;
-    const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    const kinds = new Map<string, KindRef>();
     for (const entry of this.entries.values()) {
-      const inventory = isJsonObject(entry.gitsync.status) && Array.isArray(entry.gitsync.status.inventory) ? entry.gitsync.status.inventory : [];
-      for (const item of inventory) {
-        const ref = typeof item === 'string' ? parseInventoryEntry(item) : undefined;
+      for (const item of inventoryOf(entry)) {
+        const ref = parseInventoryEntry(item);
         if (ref) kinds.set(`${ref.apiVersion}|${ref.kind}`, { apiVersion: ref.apiVersion, kind: ref.kind });
       }
     }
@@ -278,13 +277,12 @@ export class Agent {
    * A kind's watch (re)started from a fresh list: a GitSync that last looked at its objects
    * before that may have missed an edit in between, so it looks again.
    */
-  private onManagedKindListed(kind: { apiVersion: string; kind: string }, askedAt: number): void {
+  private onManagedKindListed(kind: KindRef, askedAt: number): void {
     const prefix = `${kind.kind}/`;
     const suffix = `@${kind.apiVersion}`;
     for (const entry of this.entries.values()) {
       if (entry.endedAt === undefined || entry.endedAt >= askedAt) continue;
-      const inventory = isJsonObject(entry.gitsync.status) && Array.isArray(entry.gitsync.status.inventory) ? entry.gitsync.status.inventory : [];
-      if (inventory.some((item) => typeof item === 'string' && item.startsWith(prefix) && item.endsWith(suffix))) this.scheduleRecheck(entry);
+      if (inventoryOf(entry).some((item) => item.startsWith(prefix) && item.endsWith(suffix))) this.scheduleRecheck(entry);
     }
   }
 
@@ -542,4 +540,10 @@ function isOwnWrite(entry: Entry, change: ObjectChange): boolean {
   if (!written) return false;
   if (change.type === 'DELETED') return written.deleted;
   return written.resourceVersion !== undefined && written.resourceVersion === change.resourceVersion;
+}
+
+/** The inventory entries (`Kind/namespace/name@apiVersion`) in a GitSync's status. */
+function inventoryOf(entry: Entry): string[] {
+  const status = entry.gitsync.status;
+  return isJsonObject(status) && Array.isArray(status.inventory) ? status.inventory.filter((item): item is string => typeof item === 'string') : [];
 }
