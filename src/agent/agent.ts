@@ -405,6 +405,9 @@ export class Agent {
     }
     const snapshot = snapshotOf(gitsync);
     entry.seen = snapshot;
+    entry.gitsync = gitsync;
+    // Suspended after it was queued (or while a run that queued a follow-up was going on).
+    if (isSuspended(gitsync)) return;
     let settings: SyncSettings | undefined;
     let outcome: SyncOutcome;
     let pinnedRevision: string | undefined;
