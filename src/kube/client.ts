@@ -251,6 +251,8 @@ export class KubeClient {
         const status = response.statusCode ?? 0;
         record(status);
         if (status < 200 || status >= 300) {
+          // An expired exec or service-account token: the next watch asks for a fresh one.
+          if (status === 401) this.auth = undefined;
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () => reject(errorFromResponse(status, parseBody(Buffer.concat(chunks).toString('utf8'), response.headers['content-type']), target)));
