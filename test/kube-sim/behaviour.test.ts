@@ -80,6 +80,24 @@ describe('the simulator’s behaviour', () => {
     expect(sim.getObject('v1', 'ConfigMap', 'c', 'doomed')).toBeUndefined();
   });
 
+  it('serves watches from a bounded change log: a version older than it gets 410 Expired', async () => {
+    const { resourceVersion: old } = await client.listPage('v1', 'ConfigMap', { namespace: 'b' });
+    const events: string[] = [];
+    const abort = new AbortController();
+    const watching = client.watch('v1', 'ConfigMap', { namespace: 'b', resourceVersion: old, signal: abort.signal }, (event) => events.push(event.type));
+    await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'churn', namespace: 'b' }, data: { n: '0' } });
+    // More changes than the log keeps (2,000), elsewhere in the cluster.
+    await Promise.all(Array.from({ length: 2100 }, (_, i) => client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `noise-${i}`, namespace: 'default' } })));
+    await eventually(() => events.length > 0);
+    abort.abort();
+    await watching;
+    expect(events).toEqual(['ADDED']); // the open watch saw its change, and only that
+    await expect(client.watch('v1', 'ConfigMap', { namespace: 'b', resourceVersion: old, timeoutSeconds: 1 }, () => undefined)).rejects.toMatchObject({
+      code: 'KUBE_EXPIRED',
+      details: { status: 410, reason: 'Expired' },
+    });
+  });
+
   it('logs requests with verb and content type, so tests can count API calls', async () => {
     sim.resetRequests();
     await client.jsonPatch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'b', name: 'ok' }, [{ op: 'replace', path: '/spec/replicas', value: 1 }]);
