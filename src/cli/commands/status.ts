@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import type { KubeObject } from '../../objects.js';
 import { formatRef, isJsonObject } from '../../objects.js';
 import { assessHealth } from '../../health/index.js';
 import { parseInventoryEntry, shortRevision } from '../../sync/index.js';
-import type { KubeClient } from '../../kube/index.js';
+import { ExpiredError, type KubeClient } from '../../kube/index.js';
 import { GITSYNC_API_VERSION, GITSYNC_KIND, connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import type { CliIO } from '../context.js';
-import { formatAge, formatTable, paint, parseOutputFormat, printData, type Column } from '../output.js';
+import { formatAge, formatTable, paint, parseOutputFormat, printData, type Column, type OutputFormat } from '../output.js';
 import { viewGitSync, type GitSyncStatusView } from '../gitsync-view.js';
 
 const LIST_COLUMNS: Column<GitSyncStatusView>[] = [
@@ -30,21 +31,24 @@ export function registerStatus(program: Command, io: CliIO): void {
     .argument('[name]', 'a GitSync; omit to list them')
     .option('-A, --all-namespaces', 'list GitSyncs in all namespaces')
     .option('-o, --output <format>', 'table, wide, json or yaml', 'table')
-    .action(async (name: string | undefined, flags: { allNamespaces?: boolean; output?: string }, command: Command) => {
+    .option('-w, --watch', 'after the list, print every change as it happens, until interrupted (as kubectl get -w)')
+    .action(async (name: string | undefined, flags: { allNamespaces?: boolean; output?: string; watch?: boolean }, command: Command) => {
       const format = parseOutputFormat(flags.output);
       const options = globalOptions(command);
       const client = connect(options);
       const namespace = namespaceOf(options, client);
       if (!name) {
-        const items = await client.list(GITSYNC_API_VERSION, GITSYNC_KIND, flags.allNamespaces ? {} : { namespace });
+        const scope = flags.allNamespaces ? {} : { namespace };
+        const { items, resourceVersion } = await client.listPage(GITSYNC_API_VERSION, GITSYNC_KIND, scope);
         const views = items.map(viewGitSync);
+        const columns = flags.allNamespaces ? LIST_COLUMNS : LIST_COLUMNS.filter((c) => c.header !== 'NAMESPACE');
         if (views.length === 0 && (format === 'table' || format === 'wide')) {
           io.stderr.write(flags.allNamespaces ? 'No GitSyncs found.\n' : `No GitSyncs found in ${namespace} namespace.\n`);
-          return;
+        } else {
+          // As kubectl get -o json|yaml prints a list.
+          printData(io, format, { apiVersion: 'v1', kind: 'List', items }, { rows: views, columns });
         }
-        const columns = flags.allNamespaces ? LIST_COLUMNS : LIST_COLUMNS.filter((c) => c.header !== 'NAMESPACE');
-        // As kubectl get -o json|yaml prints a list.
-        printData(io, format, { apiVersion: 'v1', kind: 'List', items }, { rows: views, columns });
+        if (flags.watch) await printChanges(io, client, scope, resourceVersion, format, columns);
         return;
       }
       const gitsync = await getGitSync(client, namespace, name);
@@ -55,6 +59,28 @@ export function registerStatus(program: Command, io: CliIO): void {
       }
       io.stdout.write(describeGitSync(io, viewGitSync(gitsync), objects, format === 'wide'));
     });
+}
+
+/**
+ * `status -w`: each change to a GitSync as it happens, a table row (without the header) or one
+ * JSON/YAML document, until the command is interrupted. Watches are renewed as the server ends
+ * them; a 410 Expired lists again and goes on from there.
+ */
+async function printChanges(io: CliIO, client: KubeClient, scope: { namespace?: string }, from: string, format: OutputFormat, columns: Column<GitSyncStatusView>[]): Promise<void> {
+  const print = (object: KubeObject) => {
+    if (format === 'json') io.stdout.write(`${JSON.stringify(object, null, 2)}\n`);
+    else if (format === 'yaml') io.stdout.write(`---\n${stringify(object, { lineWidth: 0 })}`);
+    else io.stdout.write(formatTable([viewGitSync(object)], columns, format === 'wide').split('\n').slice(1).join('\n'));
+  };
+  let resourceVersion = from;
+  while (!io.signal?.aborted) {
+    try {
+      resourceVersion = await client.watch(GITSYNC_API_VERSION, GITSYNC_KIND, { ...scope, resourceVersion, ...(io.signal ? { signal: io.signal } : {}) }, (event) => print(event.object));
+    } catch (error) {
+      if (!(error instanceof ExpiredError)) throw error;
+      resourceVersion = (await client.listPage(GITSYNC_API_VERSION, GITSYNC_KIND, scope)).resourceVersion;
+    }
+  }
 }
 
 interface ObjectHealthRow {
