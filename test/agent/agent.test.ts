@@ -79,7 +79,8 @@ describe('the agent, end to end', () => {
 
     expect((await cli(['resume', 'shop', '-n', ns])).exitCode).toBe(0);
     await eventually(async () => ((await bed.client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' })).data as Record<string, string> | undefined)?.value === 'v2');
-    expect((await status(ns, 'shop')).pinnedRevision).toBeUndefined();
+    // The status is written when that sync ends, a moment after its objects.
+    await eventually(async () => (await status(ns, 'shop')).pinnedRevision === undefined);
 
     expect((await cli(['suspend', 'shop', '-n', ns])).stdout).toBe('gitsync.ferry.dev/shop suspended\n');
     const third = await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'v3') });
