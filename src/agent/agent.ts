@@ -18,7 +18,7 @@ import {
   type SyncSettings,
 } from '../sync/index.js';
 import { recordEvent } from './events.js';
-import { ManagedObjectWatcher, type KindRef, type ObjectChange } from './live-watch.js';
+import { ManagedObjectWatcher, kindKey, type KindRef, type ObjectChange } from './live-watch.js';
 import { AgentMetrics } from './metrics.js';
 import { failureBackoff, nextCronRun, nextIntervalRun } from './schedule.js';
 import { statusChanged, statusFromOutcome } from './status.js';
@@ -261,12 +261,7 @@ export class Agent {
   private watchManagedKinds(): void {
     if (!this.managedObjects || !this.running) return;
     const kinds = new Map<string, KindRef>();
-    for (const entry of this.entries.values()) {
-      for (const item of inventoryOf(entry)) {
-        const ref = parseInventoryEntry(item);
-        if (ref) kinds.set(`${ref.apiVersion}|${ref.kind}`, { apiVersion: ref.apiVersion, kind: ref.kind });
-      }
-    }
+    for (const entry of this.entries.values()) for (const [key, kind] of managedKindsOf(entry.gitsync)) kinds.set(key, kind);
     const key = [...kinds.keys()].sort().join(',');
     if (key === this.watchedKindsKey) return;
     this.watchedKindsKey = key;
@@ -278,11 +273,10 @@ export class Agent {
    * before that may have missed an edit in between, so it looks again.
    */
   private onManagedKindListed(kind: KindRef, askedAt: number): void {
-    const prefix = `${kind.kind}/`;
-    const suffix = `@${kind.apiVersion}`;
+    const key = kindKey(kind);
     for (const entry of this.entries.values()) {
       if (entry.endedAt === undefined || entry.endedAt >= askedAt) continue;
-      if (inventoryOf(entry).some((item) => item.startsWith(prefix) && item.endsWith(suffix))) this.scheduleRecheck(entry);
+      if (managedKindsOf(entry.gitsync).has(key)) this.scheduleRecheck(entry);
     }
   }
 
@@ -545,8 +539,21 @@ function isOwnWrite(entry: Entry, change: ObjectChange): boolean {
   return written.resourceVersion !== undefined && written.resourceVersion === change.resourceVersion;
 }
 
-/** The inventory entries (`Kind/namespace/name@apiVersion`) in a GitSync's status. */
-function inventoryOf(entry: Entry): string[] {
-  const status = entry.gitsync.status;
-  return isJsonObject(status) && Array.isArray(status.inventory) ? status.inventory.filter((item): item is string => typeof item === 'string') : [];
+const kindsByGitSync = new WeakMap<KubeObject, Map<string, KindRef>>();
+
+/**
+ * The kinds a GitSync's status inventory holds, by `apiVersion|Kind`. Parsed once per GitSync
+ * object seen (a watch event brings a new one), not on every event for every GitSync.
+ */
+function managedKindsOf(gitsync: KubeObject): Map<string, KindRef> {
+  let kinds = kindsByGitSync.get(gitsync);
+  if (kinds) return kinds;
+  kinds = new Map();
+  const inventory = isJsonObject(gitsync.status) && Array.isArray(gitsync.status.inventory) ? gitsync.status.inventory : [];
+  for (const item of inventory) {
+    const ref = typeof item === 'string' ? parseInventoryEntry(item) : undefined;
+    if (ref) kinds.set(kindKey(ref), { apiVersion: ref.apiVersion, kind: ref.kind });
+  }
+  kindsByGitSync.set(gitsync, kinds);
+  return kinds;
 }

@@ -12,6 +12,9 @@ export interface KindRef {
   kind: string;
 }
 
+/** `apiVersion|Kind`: how kinds are told apart (and listed by `watchedKinds`). */
+export const kindKey = (kind: KindRef): string => `${kind.apiVersion}|${kind.kind}`;
+
 export interface ManagedObjectWatcherOptions {
   client: KubeClient;
   logger: Logger;
@@ -57,7 +60,7 @@ export class ManagedObjectWatcher {
   /** Watches exactly these kinds from now on: starts the new ones, stops the ones no longer listed. */
   setKinds(kinds: Iterable<KindRef>): void {
     const wanted = new Map<string, KindRef>();
-    for (const kind of kinds) wanted.set(`${kind.apiVersion}|${kind.kind}`, kind);
+    for (const kind of kinds) wanted.set(kindKey(kind), kind);
     for (const [key, watch] of this.watches) {
       if (wanted.has(key)) continue;
       watch.abort.abort();
