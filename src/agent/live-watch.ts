@@ -49,8 +49,8 @@ interface KindWatch {
  * Watches the objects ferry manages, one watch per kind that some GitSync's inventory holds,
  * selected by the managed-by label, so that a hand edit or a deletion is seen within a second
  * rather than at the next poll. Only content changes count: a status update, a new
- * resourceVersion or managedFields entry is not a change. What to do about a change (self-heal,
- * alert, nothing while a sync runs) is the agent's decision.
+ * resourceVersion or managedFields entry is not a change. What to do about a change (whether it
+ * was the GitSync's own write, when to reconcile) is the agent's decision.
  */
 export class ManagedObjectWatcher {
   private readonly watches = new Map<string, KindWatch>();
