@@ -29,6 +29,9 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** One RFC 6902 JSON Patch operation, as the API server takes it. */
+export type JsonPatchOperation = { op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test'; path: string; value?: unknown; from?: string };
+
 /** Names one object. `namespace` is absent for cluster-scoped objects. */
 export interface ObjectRef {
   apiVersion: string;

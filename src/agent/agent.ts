@@ -2,8 +2,10 @@ import type { KubeObject } from '../objects.js';
 import { formatRef, isJsonObject, objectKey } from '../objects.js';
 import { hasWrites } from '../apply/index.js';
 import { describeError } from '../errors.js';
+import { sleep } from '../sleep.js';
+import { GITSYNC_API_VERSION, REQUESTED_AT_ANNOTATION, ROLLBACK_TO_ANNOTATION } from '../well-known.js';
 import type { Logger } from '../log/index.js';
-import { silentLogger } from '../log/index.js';
+import { scrubSecrets, silentLogger } from '../log/index.js';
 import { ExpiredError, type KubeClient, type WatchEvent } from '../kube/index.js';
 import type { GitSource } from '../source/index.js';
 import { HistoryStore } from '../history/index.js';
@@ -23,7 +25,7 @@ import { AgentMetrics } from './metrics.js';
 import { failureBackoff, nextCronRun, nextIntervalRun } from './schedule.js';
 import { statusChanged, statusFromOutcome } from './status.js';
 
-export const GITSYNC_API_VERSION = 'ferry.dev/v1alpha1';
+export { GITSYNC_API_VERSION, REQUESTED_AT_ANNOTATION, ROLLBACK_TO_ANNOTATION } from '../well-known.js';
 /** How often GitSyncs are listed while they cannot be watched (no `watch` permission, a proxy). */
 const LIST_WITHOUT_WATCH_MS = 5_000;
 /** A burst of changes (kubectl edit of several objects) becomes one reconcile. */
@@ -31,10 +33,6 @@ const CHANGE_DEBOUNCE_MS = 1_000;
 /** At most this many reconciles prompted by object changes per window, per GitSync (no hot loop with another writer). */
 const PROMPTS_PER_WINDOW = 3;
 const PROMPT_WINDOW_MS = 30_000;
-/** Set by `ferry sync`: reconcile at once; echoed in status.lastHandledRequestedAt. */
-export const REQUESTED_AT_ANNOTATION = 'ferry.dev/requested-at';
-/** Set by `ferry rollback`: pin this history entry until `ferry resume` removes it. */
-export const ROLLBACK_TO_ANNOTATION = 'ferry.dev/rollback-to';
 
 /** Hears every outcome (chat notifications subscribe here); must not throw or block. */
 export type OutcomeListener = (gitsync: KubeObject, settings: SyncSettings, outcome: SyncOutcome) => void;
@@ -242,7 +240,7 @@ export class Agent {
         failures++;
         this.watchWorks = false;
         this.logger.warn({ err: describeError(error) }, 'cannot watch GitSyncs; relying on the periodic list until the watch works again');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(60_000, 1000 * 2 ** Math.min(failures, 6))).unref());
+        await sleep(Math.min(60_000, 1000 * 2 ** Math.min(failures, 6)), abort.signal);
       }
     }
     if (this.watching === abort) this.watching = undefined;
@@ -422,7 +420,7 @@ export class Agent {
     } catch (error) {
       outcome = failedOutcome(error, started);
     }
-    outcome = { ...outcome, message: scrub(outcome.message, secretValues) };
+    outcome = { ...outcome, message: scrubSecrets(outcome.message, secretValues) };
     entry.written = new Map(
       outcome.changes
         .filter((change) => hasWrites([change]))
@@ -507,10 +505,6 @@ function safeCron(expression: string, after: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function scrub(text: string, secrets: string[]): string {
-  return secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join('***') : out), text);
 }
 
 /** An outcome for failures before reconcile could start (a bad spec, a missing Secret). */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../objects.js';
+import { EVENT_REPORTING_COMPONENT } from '../well-known.js';
 import { AlreadyExistsError, type KubeClient } from '../kube/index.js';
 
 /**
@@ -20,7 +21,7 @@ export async function recordEvent(client: KubeClient, gitsync: KubeObject, type:
     message: message.slice(0, 1024),
     type,
     source: { component },
-    reportingComponent: 'ferry.dev/agent',
+    reportingComponent: EVENT_REPORTING_COMPONENT,
     firstTimestamp: now,
     lastTimestamp: now,
     count: 1,

@@ -3,11 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/index.js';
 import { NotFoundError, type KubeClient } from '../kube/index.js';
 import type { Agent } from './agent.js';
-import { GITSYNC_API_VERSION } from './agent.js';
+import { GITSYNC_API_VERSION, WEBHOOK_SECRET_ANNOTATION } from '../well-known.js';
 import { verifyWebhook } from './webhook.js';
 
-/** The annotation naming the Secret (key `token`) that push webhooks are verified against. */
-export const WEBHOOK_SECRET_ANNOTATION = 'ferry.dev/webhook-secret';
+export { WEBHOOK_SECRET_ANNOTATION } from '../well-known.js';
 const MAX_BODY = 1024 * 1024;
 
 export interface AgentHttpServer {

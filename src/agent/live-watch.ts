@@ -5,7 +5,8 @@ import { ExpiredError, ForbiddenError, type KubeClient, type WatchEvent } from '
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { canonicalJson, refOf } from '../objects.js';
 import { normalizeObject } from '../diff/index.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYNC_LABEL } from '../apply/index.js';
+import { sleep } from '../sleep.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYNC_LABEL } from '../well-known.js';
 
 export interface KindRef {
   apiVersion: string;
@@ -114,7 +115,7 @@ export class ManagedObjectWatcher {
         // Without permission to list or watch a kind, the poll of each GitSync still finds its drift.
         const level = error instanceof ForbiddenError ? 'info' : 'warn';
         if (failures === 1) logger[level]({ kind: kind.kind, apiVersion: kind.apiVersion, err: describeError(error) }, 'cannot watch managed objects of this kind; their drift is found at each poll');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(300_000, 1000 * 2 ** Math.min(failures, 8))).unref());
+        await sleep(Math.min(300_000, 1000 * 2 ** Math.min(failures, 8)), watch.abort.signal);
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
+import { sleep } from '../sleep.js';
 import { formatRef, groupOf, objectKey, refOf } from '../objects.js';
 import { FerryError, describeError } from '../errors.js';
 import {
@@ -16,7 +17,8 @@ import { waitForHealth } from '../health/index.js';
 import { planLayers, type Plan } from './planner.js';
 import { mapBounded } from './bounded.js';
 import type { ApplyEvent, ChangeEntry } from './changeset.js';
-import { FORCE_ANNOTATION, checkOwnership, isAnnotationTrue, withSyncLabels } from './ownership.js';
+import { FORCE_ANNOTATION } from '../well-known.js';
+import { checkOwnership, isAnnotationTrue, withSyncLabels } from './ownership.js';
 
 /** The part of the Kubernetes gateway the executor uses (src/kube's KubeClient). */
 export interface ApplyClient {
@@ -416,10 +418,4 @@ function asFerryError(error: unknown, object?: KubeObject): FerryError {
   return new ApplyError('APPLY_FAILED', `${prefix}${describeError(error)}`, { cause: error });
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-}
 

@@ -2,15 +2,9 @@ import type { KubeObject } from '../objects.js';
 import { formatRef, refOf } from '../objects.js';
 import { FerryError } from '../errors.js';
 
-/** Labels every object ferry applies carries (DESIGN.md, "The GitSync resource"). */
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'ferry';
-export const SYNC_LABEL = 'ferry.dev/sync';
+import { ADOPT_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYNC_LABEL } from '../well-known.js';
 
-/** Annotations users set on objects in Git to steer ferry. */
-export const ADOPT_ANNOTATION = 'ferry.dev/adopt';
-export const FORCE_ANNOTATION = 'ferry.dev/force';
-export const PRUNE_ANNOTATION = 'ferry.dev/prune';
+export { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYNC_LABEL, ADOPT_ANNOTATION, FORCE_ANNOTATION, PRUNE_ANNOTATION } from '../well-known.js';
 
 /** `<namespace>.<name>` of a GitSync: the value of the sync label on everything it owns. */
 export function syncId(namespace: string, name: string): string {

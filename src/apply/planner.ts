@@ -5,8 +5,9 @@ import { kindRank } from './kind-order.js';
 
 export { kindRank } from './kind-order.js';
 
-export const DEPENDS_ON_ANNOTATION = 'ferry.dev/depends-on';
-export const WAVE_ANNOTATION = 'ferry.dev/wave';
+import { DEPENDS_ON_ANNOTATION, WAVE_ANNOTATION } from '../well-known.js';
+
+export { DEPENDS_ON_ANNOTATION, WAVE_ANNOTATION } from '../well-known.js';
 
 export interface PlannedLayer {
   index: number;

@@ -5,7 +5,7 @@ import { UnknownKindError } from '../kube/index.js';
 import { deletionOrder } from './planner.js';
 import type { ApplyClient } from './executor.js';
 import type { ApplyEvent, ChangeEntry } from './changeset.js';
-import { PRUNE_ANNOTATION, SYNC_LABEL } from './ownership.js';
+import { PRUNE_ANNOTATION, SYNC_LABEL } from '../well-known.js';
 
 export interface PruneRequest {
   sync: string;

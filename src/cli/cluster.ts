@@ -6,10 +6,10 @@ import type { Command } from 'commander';
 import { KubeClient } from '../kube/index.js';
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { FerryError } from '../errors.js';
+import { GITSYNC_API_VERSION, GITSYNC_KIND } from '../well-known.js';
 import type { GlobalOptions } from './context.js';
 
-export const GITSYNC_API_VERSION = 'ferry.dev/v1alpha1';
-export const GITSYNC_KIND = 'GitSync';
+export { GITSYNC_API_VERSION, GITSYNC_KIND } from '../well-known.js';
 
 /** The global flags of the command tree, wherever on the command line they were given. */
 export function globalOptions(command: Command): GlobalOptions {

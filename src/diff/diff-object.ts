@@ -1,10 +1,10 @@
 import jsonpatch from 'fast-json-patch';
-import type { KubeObject, ObjectRef } from '../objects.js';
+import type { JsonPatchOperation, KubeObject, ObjectRef } from '../objects.js';
 import { refOf } from '../objects.js';
 import { computeTarget, equalNormalized, type DiffOptions } from './merge.js';
 import { normalizeObject, prepareObject, pruneEmpty, SERVER_METADATA } from './normalize.js';
 
-export type JsonPatchOperation = { op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test'; path: string; value?: unknown; from?: string };
+export type { JsonPatchOperation } from '../objects.js';
 
 /** What to do with one object. */
 export type DiffAction = 'create' | 'changed' | 'unchanged' | 'delete';

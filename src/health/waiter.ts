@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
+import { sleep } from '../sleep.js';
 import { formatRef, objectKey } from '../objects.js';
 import { assessHealth, isTerminal } from './rules.js';
 import { worstOf, type Health } from './status.js';
@@ -95,9 +96,3 @@ async function pollOnce(client: HealthListClient, groups: Group[], labelSelector
   return { results, overall, elapsedMs: Date.now() - started, terminal };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-}

@@ -1,5 +1,6 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { FerryError } from '../errors.js';
+import { HISTORY_ANNOTATION_PREFIX, HISTORY_LABEL, HISTORY_NUMBER_LABEL, HISTORY_SECRET_TYPE, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../well-known.js';
 import { decodePayload, encodePayload, type HistoryEntry, type HistorySummary } from './entry.js';
 
 /** The part of the Kubernetes gateway the history store needs (src/kube's KubeClient has it). */
@@ -10,9 +11,9 @@ export interface HistoryClient {
   delete(ref: ObjectRef): Promise<void>;
 }
 
-export const HISTORY_LABEL = 'ferry.dev/history';
-const SECRET_TYPE = 'ferry.dev/history.v1';
-const ANNOTATION_PREFIX = 'ferry.dev/history-';
+export { HISTORY_LABEL } from '../well-known.js';
+const SECRET_TYPE = HISTORY_SECRET_TYPE;
+const ANNOTATION_PREFIX = HISTORY_ANNOTATION_PREFIX;
 /** Secrets hold at most 1 MiB; leave room for metadata. */
 const MAX_PAYLOAD_BYTES = 900 * 1024;
 
@@ -105,8 +106,8 @@ export class HistoryStore {
         namespace: this.namespace,
         labels: {
           [HISTORY_LABEL]: this.syncName,
-          'app.kubernetes.io/managed-by': 'ferry',
-          'ferry.dev/history-number': String(number),
+          [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+          [HISTORY_NUMBER_LABEL]: String(number),
         },
         annotations: annotationsOf(summary),
       },
@@ -173,7 +174,7 @@ function annotationsOf(summary: HistorySummary): Record<string, string> {
 
 function summaryOf(secret: KubeObject): HistorySummary | undefined {
   const annotations = secret.metadata.annotations ?? {};
-  const number = Number(secret.metadata.labels?.['ferry.dev/history-number']);
+  const number = Number(secret.metadata.labels?.[HISTORY_NUMBER_LABEL]);
   const revision = annotations[`${ANNOTATION_PREFIX}revision`];
   const action = annotations[`${ANNOTATION_PREFIX}action`];
   const result = annotations[`${ANNOTATION_PREFIX}result`];

@@ -1,8 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject, ObjectRef } from '../objects.js';
+import type { JsonPatchOperation, KubeObject, ObjectRef } from '../objects.js';
 import { formatRef } from '../objects.js';
+import { sleep } from '../sleep.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger } from '../log/index.js';
 import { loadKubeConfig, contextNamespace, type KubeConfigOptions } from './config.js';
@@ -66,7 +67,7 @@ export interface WatchEvent {
   object: KubeObject;
 }
 
-export type JsonPatchOperation = { op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test'; path: string; value?: unknown; from?: string };
+export type { JsonPatchOperation } from '../objects.js';
 
 /** One finished request, for metrics. */
 export interface RequestEvent {
@@ -435,7 +436,7 @@ export class KubeClient {
         if (attempt > this.retry.maxRetries || !isRetryable(error, call.idempotent)) throw error;
         const delay = backoffDelay(attempt, this.retry, error instanceof KubeApiError ? error.retryAfterSeconds : undefined);
         this.logger.debug({ verb: call.verb, resource: call.resource, attempt, delayMs: delay, err: (error as Error).message }, 'retrying Kubernetes API request');
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay);
       }
     }
   }

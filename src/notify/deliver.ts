@@ -1,4 +1,5 @@
 import type { Logger } from '../log/index.js';
+import { sleep } from '../sleep.js';
 import type { OutgoingMessage } from './types.js';
 
 export interface DeliveryOptions {
@@ -45,7 +46,7 @@ export async function deliver(address: string, message: OutgoingMessage, destina
       return false;
     }
     const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
-    await new Promise((resolve) => setTimeout(resolve, Math.min(options.maxDelayMs, Math.max(backoff, retryAfterMs ?? 0))));
+    await sleep(Math.min(options.maxDelayMs, Math.max(backoff, retryAfterMs ?? 0)));
   }
   return false;
 }

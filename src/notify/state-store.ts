@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../well-known.js';
 import type { AlertState } from './alert-state.js';
 
 /** Alert state per GitSync (`namespace/name`), kept across agent restarts. */
@@ -41,7 +42,7 @@ export class ConfigMapStateStore implements AlertStateStore {
     const data = { [KEY]: JSON.stringify(states) };
     const existing = await this.client.getOrNull(this.ref());
     if (existing) await this.client.mergePatch(this.ref(), { data });
-    else await this.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: this.name, namespace: this.namespace, labels: { 'app.kubernetes.io/managed-by': 'ferry' } }, data });
+    else await this.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: this.name, namespace: this.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } }, data });
   }
 
   private ref(): ObjectRef {

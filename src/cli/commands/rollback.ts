@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ROLLBACK_TO_ANNOTATION } from '../../agent/index.js';
+import { ROLLBACK_TO_ANNOTATION } from '../../well-known.js';
 import { FerryError } from '../../errors.js';
 import { HistoryStore, type HistorySummary } from '../../history/index.js';
 import { shortRevision } from '../../sync/index.js';

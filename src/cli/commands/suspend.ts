@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ROLLBACK_TO_ANNOTATION } from '../../agent/index.js';
+import { ROLLBACK_TO_ANNOTATION } from '../../well-known.js';
 import { connect, getGitSync, gitSyncRef, globalOptions, namespaceOf } from '../cluster.js';
 import type { CliIO } from '../context.js';
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { REQUESTED_AT_ANNOTATION } from '../../agent/index.js';
+import { REQUESTED_AT_ANNOTATION } from '../../well-known.js';
 import { FerryError } from '../../errors.js';
+import { sleep } from '../../sleep.js';
 import { isJsonObject } from '../../objects.js';
 import { parseDuration } from '../../sync/index.js';
 import { connect, getGitSync, gitSyncRef, globalOptions, namespaceOf } from '../cluster.js';
@@ -42,7 +43,7 @@ export function registerSync(program: Command, io: CliIO): void {
         if (Date.now() > deadline) {
           throw new FerryError('CLI_SYNC_TIMEOUT', `GitSync/${namespace}/${name}: the agent did not handle the sync request within ${flags.timeout}; is the agent running (kubectl -n ferry-system get pods)?`);
         }
-        await new Promise((resolve) => setTimeout(resolve, interval));
+        await sleep(interval);
       }
     });
 }

@@ -1,0 +1,52 @@
+/**
+ * Every label and annotation ferry reads or writes, in one place (as Kubernetes keeps its
+ * well-known labels and annotations). Other modules import these names; none spells a
+ * `ferry.dev/…` key of its own.
+ */
+
+/** The API group, version and kind of the GitSync resource. */
+export const GITSYNC_API_VERSION = 'ferry.dev/v1alpha1';
+export const GITSYNC_KIND = 'GitSync';
+
+// ---- labels on every object ferry applies (DESIGN.md, "The GitSync resource") --------------
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'ferry';
+/** `<namespace>.<name>` of the GitSync that owns the object. */
+export const SYNC_LABEL = 'ferry.dev/sync';
+
+// ---- annotations users set on objects in Git to steer ferry ---------------------------------
+
+/** `"true"`: ferry may take over an existing object it did not create. */
+export const ADOPT_ANNOTATION = 'ferry.dev/adopt';
+/** `"true"`: ferry may delete and recreate the object when an immutable field changes. */
+export const FORCE_ANNOTATION = 'ferry.dev/force';
+/** `"false"`: never prune the object. */
+export const PRUNE_ANNOTATION = 'ferry.dev/prune';
+/** `Kind/namespace/name, …`: apply after these objects are ready. */
+export const DEPENDS_ON_ANNOTATION = 'ferry.dev/depends-on';
+/** An integer: objects of a lower wave are applied first. */
+export const WAVE_ANNOTATION = 'ferry.dev/wave';
+
+// ---- annotations on GitSyncs ----------------------------------------------------------------
+
+/** Set by `ferry sync`: reconcile at once; echoed in status.lastHandledRequestedAt. */
+export const REQUESTED_AT_ANNOTATION = 'ferry.dev/requested-at';
+/** Set by `ferry rollback`: pin this history entry until `ferry resume` removes it. */
+export const ROLLBACK_TO_ANNOTATION = 'ferry.dev/rollback-to';
+/** Names the Secret (key `token`) that push webhooks are verified against. */
+export const WEBHOOK_SECRET_ANNOTATION = 'ferry.dev/webhook-secret';
+
+// ---- the history store's Secrets ------------------------------------------------------------
+
+/** On every history Secret: the name of the GitSync it belongs to. */
+export const HISTORY_LABEL = 'ferry.dev/history';
+/** On every history Secret: its entry number. */
+export const HISTORY_NUMBER_LABEL = 'ferry.dev/history-number';
+/** Prefix of the annotations that hold an entry's summary (`ferry.dev/history-revision` …). */
+export const HISTORY_ANNOTATION_PREFIX = 'ferry.dev/history-';
+/** The Secret type of history entries. */
+export const HISTORY_SECRET_TYPE = 'ferry.dev/history.v1';
+
+/** How ferry names itself as the reporting component of Events. */
+export const EVENT_REPORTING_COMPONENT = 'ferry.dev/agent';
