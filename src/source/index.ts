@@ -7,7 +7,8 @@
 export { GitSource, type GitSourceOptions, type FetchResult } from './git-source.js';
 export { readLocalDirectory } from './local.js';
 export { parseRefSpec, describeRef, highestMatchingTag } from './refs.js';
-export type { GitRef, GitCredentials, SourceFile } from './types.js';
+export type { GitRef, GitCredentials, SourceFile, SourceTree, EntryKind } from './types.js';
+export { treeFromFiles } from './memory-tree.js';
 export {
   SourceError,
   RepositoryNotFoundError,

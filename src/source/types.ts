@@ -16,3 +16,22 @@ export interface SourceFile {
   /** The Git blob id, when the file came from Git (a cache key for parsed content). */
   blobId?: string;
 }
+
+/** What is at a path of a revision. */
+export type EntryKind = 'file' | 'directory' | 'missing';
+
+/**
+ * The files of one revision, read on demand. Render asks only for what the sync path and the
+ * kustomizations it reaches need, so a large repository, or a binary file outside the sync
+ * path, costs nothing. Paths are POSIX and relative to the repository root (`''` is the root).
+ */
+export interface SourceTree {
+  /** The commit SHA, or a content hash (`sha256:…`) for a local directory. */
+  readonly revision: string;
+  /** Whether `path` is a file, a directory, or not there. */
+  stat(path: string): Promise<EntryKind>;
+  /** Every file under `dir`, recursively, sorted; contents are not read. */
+  listFiles(dir: string): Promise<string[]>;
+  /** One file (size-limited; a symlink inside the tree is followed). */
+  readFile(path: string): Promise<SourceFile>;
+}
