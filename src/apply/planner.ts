@@ -1,6 +1,7 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { formatRef, groupOf, isJsonObject, objectKey, refOf } from '../objects.js';
 import { FerryError } from '../errors.js';
+import { isClusterScopedKindName } from '../scope.js';
 import { kindRank } from './kind-order.js';
 
 export { kindRank } from './kind-order.js';
@@ -264,9 +265,8 @@ function parseDependsOn(entry: string, from: KubeObject): { kind: string; namesp
   if (parts.length === 3) return { kind: parts[0] as string, namespace: parts[1] as string, name: parts[2] as string };
   if (parts.length === 2) {
     // Kind/name: cluster-scoped, or in the same namespace as the dependent.
-    return { kind: parts[0] as string, ...(from.metadata.namespace && !CLUSTER_KINDS.has(parts[0] as string) ? { namespace: from.metadata.namespace } : {}), name: parts[1] as string };
+    return { kind: parts[0] as string, ...(from.metadata.namespace && !isClusterScopedKindName(parts[0] as string) ? { namespace: from.metadata.namespace } : {}), name: parts[1] as string };
   }
   return undefined;
 }
 
-const CLUSTER_KINDS = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'IngressClass', 'PriorityClass', 'PersistentVolume', 'APIService', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);

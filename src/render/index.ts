@@ -7,5 +7,5 @@
 export { hashObject } from '../objects.js';
 export { renderManifests, type RenderOptions, type RenderResult, type RenderedObject, type RenderType, type SourceLocation } from './render.js';
 export { RenderError, formatProblem, type RenderProblem } from './errors.js';
-export { isClusterScopedKind } from './cluster-scoped.js';
+export { isClusterScopedKind } from '../scope.js';
 export { substituteVariables } from './substitute.js';

@@ -2,7 +2,7 @@ import type { KubeObject } from '../objects.js';
 import { formatRef, groupOf, isJsonObject } from '../objects.js';
 import type { RenderProblem } from './errors.js';
 import type { ParsedDocument } from './parse.js';
-import { isClusterScopedKind } from './cluster-scoped.js';
+import { isClusterScopedKind } from '../scope.js';
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -1,6 +1,9 @@
-import { groupOf } from '../objects.js';
+import { groupOf } from './objects.js';
 
-/** Built-in kinds that live outside namespaces (the apply step confirms with discovery). */
+/**
+ * The one table of which built-in kinds live outside namespaces: the fallback when discovery
+ * cannot say (no cluster at hand, or a kind the server does not serve yet). Keys are `group/Kind`.
+ */
 const CLUSTER_SCOPED = new Set([
   '/Namespace',
   '/Node',
@@ -26,6 +29,13 @@ const CLUSTER_SCOPED = new Set([
   'flowcontrol.apiserver.k8s.io/FlowSchema',
   'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
 ]);
+
+/** True when a kind name (any group) is a cluster-scoped built-in, for references that carry no group. */
+export function isClusterScopedKindName(kind: string): boolean {
+  return CLUSTER_SCOPED_KIND_NAMES.has(kind);
+}
+
+const CLUSTER_SCOPED_KIND_NAMES = new Set([...CLUSTER_SCOPED].map((key) => key.slice(key.indexOf('/') + 1)));
 
 /**
  * True for kinds known to be cluster-scoped: built-ins from the table, and custom resources whose
