@@ -3,7 +3,7 @@ import { objectKey, refOf } from '../objects.js';
 import { FerryError } from '../errors.js';
 import { UnknownKindError } from '../kube/index.js';
 import { deletionOrder } from './planner.js';
-import type { ApplyClient } from './executor.js';
+import type { ApplyClient } from './apply-request.js';
 import type { ApplyEvent, ChangeEntry } from './changeset.js';
 import { PRUNE_ANNOTATION, SYNC_LABEL } from '../well-known.js';
 

@@ -1,0 +1,58 @@
+import type { KubeObject, ObjectRef } from '../objects.js';
+import type { FerryError } from '../errors.js';
+import type { ApiResource, DeleteOptions, JsonPatchOperation, ListOptions, WriteOptions } from '../kube/index.js';
+import type { IgnoreRule } from '../diff/index.js';
+import type { Plan } from './planner.js';
+import type { ApplyEvent, ChangeEntry } from './changeset.js';
+
+/** The part of the Kubernetes gateway the apply uses (src/kube's KubeClient). */
+export interface ApplyClient {
+  resourceFor(apiVersion: string, kind: string): Promise<ApiResource>;
+  invalidateDiscovery(): void;
+  get(ref: ObjectRef): Promise<KubeObject>;
+  getOrNull(ref: ObjectRef): Promise<KubeObject | null>;
+  list(apiVersion: string, kind: string, options?: ListOptions): Promise<KubeObject[]>;
+  create(object: KubeObject, options?: WriteOptions): Promise<KubeObject>;
+  jsonPatch(ref: ObjectRef, operations: JsonPatchOperation[], options?: WriteOptions): Promise<KubeObject>;
+  delete(ref: ObjectRef, options?: DeleteOptions): Promise<void>;
+}
+
+export interface ApplyRequest {
+  /** `<namespace>.<name>` of the GitSync: the sync label every applied object gets. */
+  sync: string;
+  /** The rendered objects of the revision to apply. */
+  desired: KubeObject[];
+  /** What ferry applied last (the three-way base); empty on the first apply. */
+  base: KubeObject[];
+  /** Stop after the server dry-run: compute and validate everything, write nothing. */
+  dryRun?: boolean;
+  /** Stop after the diff: no dry-run requests, no writes (drift detection, `ferry diff`). */
+  diffOnly?: boolean;
+  /** Refuse objects owned by another sync or not created by ferry (default true). */
+  checkOwnership?: boolean;
+  /** Recreate objects whose immutable fields changed (else only objects annotated `ferry.dev/force`). */
+  force?: boolean;
+  ignore?: IgnoreRule[];
+  /** Objects of one layer written concurrently (default 8). */
+  concurrency?: number;
+  /** How long to wait for what a layer depends on (CRDs Established, Namespaces Active …). */
+  dependencyTimeoutMs?: number;
+  /** Poll interval of the dependency waits (default 1 s). */
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: ApplyEvent) => void;
+}
+
+export interface ApplyResult {
+  entries: ChangeEntry[];
+  /** The layered plan that was followed (empty when validation failed first). */
+  plan?: Plan;
+  /** The first error that stopped the apply; entries say which objects it concerns. */
+  error?: FerryError;
+}
+
+/** Objects of one layer written (and dry-run) concurrently unless the request says otherwise. */
+export const DEFAULT_CONCURRENCY = 8;
+/** How long a dependency wait or a deletion before a recreate may take unless the request says otherwise. */
+export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 300_000;
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
