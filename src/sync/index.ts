@@ -3,10 +3,14 @@
  * rollback to the last good revision when a revision fails. No loops or servers live here: the
  * agent schedules reconciles, the CLI runs one.
  */
-export { reconcile, digestOf, shortRevision, type SyncDeps, type SyncOptions, type SyncEvent } from './reconcile.js';
+export { reconcile } from './reconcile.js';
+export type { SyncDeps, SyncOptions, SyncEvent } from './run.js';
+export { digestOf } from './digest.js';
+export { shortRevision } from './messages.js';
+export { fetchSource } from './fetch-source.js';
+export { renderSource } from './render-source.js';
 export { settingsFromGitSync, InvalidGitSyncError, DEFAULT_SETTINGS, DEFAULT_NOTIFY_EVENTS, type SyncSettings, type SyncSource, type SubstituteFrom, type NotifySpec } from './settings.js';
 export { SyncReason, type SyncOutcome, type SyncResult, type DriftedObject, type RollbackReport } from './outcome.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { formatInventoryEntry, parseInventoryEntry } from './inventory.js';
-export { fetchSource, renderSource } from './reconcile.js';
 export { resolveSyncInputs, SyncInputError, type InputsClient } from './inputs.js';

@@ -1,0 +1,84 @@
+import type { KubeObject } from '../objects.js';
+import { describeError } from '../errors.js';
+import { isKnownFailedRevision, type HistoryEntry, type HistorySummary } from '../history/index.js';
+import { SyncReason } from './outcome.js';
+import { digestOf } from './digest.js';
+import { finish, proceed, stop, type ReconcileRun, type Step } from './run.js';
+import type { RenderedRevision } from './render-source.js';
+
+/** What the cluster should hold after this reconcile. */
+export interface Desired {
+  revision: string;
+  objects: KubeObject[];
+  /** digestOf(objects): tells a re-render of the same commit with other inputs apart. */
+  digest: string;
+}
+
+/** Why the reconcile applies something other than what Git says. */
+export type HeldBack = typeof SyncReason.Pinned | typeof SyncReason.KnownFailedRevision;
+
+/** The decide step's answer: what to apply, against which base, and whether it is new. */
+export type Decision = DecisionFields &
+  (
+    | { isNew: true; latest?: HistoryEntry }
+    /** The cluster already holds `desired`: only drift is left to check. */
+    | { isNew: false; latest: HistoryEntry }
+  );
+
+interface DecisionFields {
+  /** The revision the source resolved to. */
+  revision: string;
+  desired: Desired;
+  /** Set when `desired` is a pinned history entry or what the cluster holds, not Git's revision. */
+  heldBack?: HeldBack;
+  /** The newest history entry: what ferry applied last (undefined before the first sync). */
+  latest?: HistoryEntry;
+  /** The three-way base: the objects of `latest`. */
+  base: KubeObject[];
+  /** Every history entry's summary, oldest first. */
+  summaries: HistorySummary[];
+  lastGoodRevision?: string;
+}
+
+/**
+ * The decide step: the new revision, the pinned history entry (`ferry rollback`), or — for a
+ * revision that already failed — what the cluster holds now, until Git moves on.
+ */
+export async function decide(run: ReconcileRun, rendered: RenderedRevision): Promise<Step<Decision>> {
+  const { options, history, settings } = run;
+  const { revision } = rendered;
+  let summaries: HistorySummary[];
+  let latest: HistoryEntry | undefined;
+  try {
+    summaries = await history.list();
+    const newest = summaries.at(-1);
+    latest = newest ? await history.get(newest.number) : undefined;
+  } catch (error) {
+    return stop(finish(run, { result: 'Failed', reason: SyncReason.ApplyFailed, message: `cannot read the sync history: ${describeError(error)}`, revision }));
+  }
+  const lastGoodRevision = [...summaries].reverse().find((s) => s.result === 'Succeeded')?.revision;
+  let chosen: { revision: string; objects: KubeObject[]; heldBack?: HeldBack } = rendered;
+  if (options.pinnedEntry !== undefined) {
+    const pinned = await history.get(options.pinnedEntry).catch(() => undefined);
+    if (!pinned) {
+      return stop(finish(run, { result: 'Failed', reason: SyncReason.ApplyFailed, message: `history entry ${options.pinnedEntry} does not exist (see ferry history ${settings.name})`, revision }));
+    }
+    chosen = { revision: pinned.revision, objects: pinned.objects, heldBack: SyncReason.Pinned };
+  } else if (latest && !options.retryFailedRevision && isKnownFailedRevision(summaries, revision)) {
+    // The revision already failed: keep what is on the cluster until Git moves on.
+    chosen = { revision: latest.revision, objects: latest.objects, heldBack: SyncReason.KnownFailedRevision };
+  }
+  const desired: Desired = { revision: chosen.revision, objects: chosen.objects, digest: digestOf(chosen.objects) };
+  const fields: DecisionFields = {
+    revision,
+    desired,
+    ...(chosen.heldBack ? { heldBack: chosen.heldBack } : {}),
+    base: latest?.objects ?? [],
+    summaries,
+    ...(lastGoodRevision ? { lastGoodRevision } : {}),
+  };
+  if (latest && latest.revision === desired.revision && (latest.digest === undefined || latest.digest === desired.digest)) {
+    return proceed({ ...fields, isNew: false, latest });
+  }
+  return proceed({ ...fields, isNew: true, ...(latest ? { latest } : {}) });
+}

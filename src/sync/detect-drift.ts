@@ -1,0 +1,70 @@
+import type { KubeObject } from '../objects.js';
+import { objectKey, refOf } from '../objects.js';
+import type { ChangeEntry } from '../apply/index.js';
+import type { HistoryEntry } from '../history/index.js';
+import { SyncReason, type DriftedObject, type SyncOutcome } from './outcome.js';
+import { driftMessage, unchangedMessage } from './messages.js';
+import { finish, type OutcomeFields, type ReconcileRun } from './run.js';
+import { applyRevision } from './apply-revision.js';
+import { waitHealthy } from './wait-healthy.js';
+import type { Decision } from './decide.js';
+
+/**
+ * The drift step, when nothing new arrived: does the cluster still match what was applied? Drift
+ * is reported (self-heal off, or a dry run) or corrected and waited for; either way no history
+ * entry is written, because the revision on the cluster stays the same.
+ */
+export async function detectDrift(run: ReconcileRun, decision: Decision & { isNew: false }): Promise<SyncOutcome> {
+  const { settings, options } = run;
+  const { desired, base, latest, heldBack } = decision;
+  const check = await applyRevision(run, desired.objects, base, { diffOnly: true });
+  const drift = driftOf(check.entries, latest.objects);
+  const common = commonFields(decision, latest, drift);
+  if (check.error) return finish(run, { ...common, result: 'Failed', reason: SyncReason.ApplyFailed, message: check.error.message, changes: check.entries });
+  if (drift.length === 0 && !check.entries.some((e) => e.action !== 'unchanged')) {
+    return finish(run, { ...common, result: 'Unchanged', reason: heldBack ?? SyncReason.Unchanged, message: unchangedMessage(desired.revision, heldBack, decision.revision), changes: check.entries });
+  }
+  if (!settings.selfHeal || options.dryRun) {
+    return finish(run, { ...common, result: options.dryRun ? 'DryRun' : 'Drifted', reason: options.dryRun ? SyncReason.DryRun : SyncReason.DriftDetected, message: driftMessage(drift), changes: check.entries });
+  }
+
+  // Self-heal: apply the same revision again and wait for it.
+  const healed = await applyRevision(run, desired.objects, base);
+  if (healed.error) return finish(run, { ...common, result: 'Failed', reason: SyncReason.ApplyFailed, message: healed.error.message, changes: healed.entries });
+  const health = await waitHealthy(run, desired.objects);
+  return finish(run, {
+    ...common,
+    result: health.healthy ? 'Synced' : 'Failed',
+    reason: health.healthy ? SyncReason.DriftCorrected : SyncReason.HealthCheckFailed,
+    message: health.healthy ? `corrected drift: ${driftMessage(drift)}` : health.overall.message,
+    changes: healed.entries,
+    driftCorrected: true,
+    health: health.overall,
+    healthDetails: health,
+  });
+}
+
+/** What every outcome of the drift step says about revisions, inventory and history. */
+function commonFields(decision: Decision, latest: HistoryEntry, drift: DriftedObject[]): Omit<OutcomeFields, 'result' | 'reason' | 'message'> {
+  return {
+    revision: decision.revision,
+    appliedRevision: latest.revision,
+    ...(decision.lastGoodRevision ? { lastGoodRevision: decision.lastGoodRevision } : {}),
+    ...(decision.heldBack === SyncReason.KnownFailedRevision ? { failedRevision: decision.revision } : {}),
+    inventory: decision.desired.objects.map(refOf),
+    history: decision.summaries,
+    drift,
+  };
+}
+
+/** Objects that were applied before and whose live state no longer matches: drift. */
+export function driftOf(entries: ChangeEntry[], applied: KubeObject[]): DriftedObject[] {
+  const appliedKeys = new Set(applied.map((object) => objectKey(refOf(object))));
+  const drift: DriftedObject[] = [];
+  for (const entry of entries) {
+    if (!appliedKeys.has(objectKey(entry.ref)) || !entry.diff) continue;
+    if (entry.diff.action === 'create') drift.push({ ref: entry.ref, change: 'deleted', paths: [] });
+    else if (entry.diff.action === 'changed') drift.push({ ref: entry.ref, change: 'changed', paths: entry.diff.paths });
+  }
+  return drift;
+}

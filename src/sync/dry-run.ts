@@ -1,0 +1,24 @@
+import { refOf } from '../objects.js';
+import { pruneCandidates, type ChangeEntry } from '../apply/index.js';
+import { SyncReason, type SyncOutcome } from './outcome.js';
+import { shortRevision } from './messages.js';
+import { finish, type ReconcileRun } from './run.js';
+import { applyRevision } from './apply-revision.js';
+import type { Decision } from './decide.js';
+
+/** The dry-run step: the whole revision validated by the server, with what prune would delete; nothing written. */
+export async function dryRunRevision(run: ReconcileRun, decision: Decision): Promise<SyncOutcome> {
+  const { desired, base } = decision;
+  const planned = await applyRevision(run, desired.objects, base, { dryRun: true });
+  const prunable = run.settings.prune ? pruneCandidates(base, desired.objects).map(refOf) : [];
+  const pruned: ChangeEntry[] = prunable.map((ref) => ({ ref, action: 'deleted', message: 'would be pruned' }));
+  return finish(run, {
+    result: planned.error ? 'Failed' : 'DryRun',
+    reason: planned.error ? SyncReason.ApplyFailed : SyncReason.DryRun,
+    message: planned.error?.message ?? `dry run of ${shortRevision(desired.revision)}: nothing written`,
+    revision: decision.revision,
+    changes: [...planned.entries, ...pruned],
+    inventory: desired.objects.map(refOf),
+    history: decision.summaries,
+  });
+}

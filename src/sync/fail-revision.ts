@@ -1,0 +1,41 @@
+import { refOf } from '../objects.js';
+import type { ChangeEntry } from '../apply/index.js';
+import type { WaitResult } from '../health/index.js';
+import type { SyncOutcome, SyncReason } from './outcome.js';
+import { finish, type ReconcileRun } from './run.js';
+import { recordEntry, revisionEntry } from './record.js';
+import { rollBack } from './roll-back.js';
+import type { Decision } from './decide.js';
+
+/** Why a revision failed, and what was done before it did. */
+export interface RevisionFailure {
+  reason: SyncReason;
+  message: string;
+  changes: ChangeEntry[];
+  health?: WaitResult;
+}
+
+/**
+ * A revision failed: record it — partly applied, it is the base of whatever comes next, and it
+ * is not tried again until Git moves on — then roll back to the last good revision.
+ */
+export async function failRevision(run: ReconcileRun, decision: Decision, failure: RevisionFailure): Promise<SyncOutcome> {
+  const { settings, history, logger } = run;
+  const { desired, summaries, lastGoodRevision } = decision;
+  logger.warn({ desiredRevision: desired.revision, reason: failure.reason, err: failure.message }, 'revision failed');
+  const failedEntry = await recordEntry(run, revisionEntry(run, decision, 'Failed', failure.message));
+  const recorded = failedEntry ? [...summaries, failedEntry] : summaries;
+  const lastGood = settings.rollback ? await history.lastGood().catch(() => undefined) : undefined;
+  const common = {
+    revision: decision.revision,
+    failedRevision: desired.revision,
+    changes: failure.changes,
+    ...(failure.health ? { health: failure.health.overall, healthDetails: failure.health } : {}),
+    ...(lastGoodRevision ? { lastGoodRevision } : {}),
+  };
+  if (!lastGood || lastGood.revision === desired.revision) {
+    const why = !settings.rollback ? 'rollback is disabled' : 'no earlier good revision to roll back to';
+    return finish(run, { ...common, result: 'Failed', reason: failure.reason, message: `${failure.message} (${why})`, appliedRevision: desired.revision, inventory: desired.objects.map(refOf), history: recorded });
+  }
+  return rollBack(run, decision, { failure, lastGood, common, recorded });
+}

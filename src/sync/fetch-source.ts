@@ -1,0 +1,36 @@
+import { FerryError, describeError } from '../errors.js';
+import { readLocalDirectory, type SourceFile } from '../source/index.js';
+import type { SyncSettings } from './settings.js';
+import { SyncReason } from './outcome.js';
+import { finish, proceed, stop, type ReconcileRun, type Step, type SyncDeps } from './run.js';
+
+/** One revision of the source: its files and the revision they are at. */
+export interface FetchedSource {
+  files: SourceFile[];
+  revision: string;
+}
+
+/**
+ * Fetches the sync's source: every file of the revision (a kustomization under the sync path may
+ * use bases elsewhere in the repository; render picks the path) and the revision they are at.
+ */
+export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, 'git'>, signal?: AbortSignal): Promise<FetchedSource> {
+  const source = settings.source;
+  if (source.type === 'directory') return readLocalDirectory(source.dir);
+  if (!deps.git) throw new FerryError('SYNC_NO_GIT', 'no Git client configured for a git source');
+  const fetched = await deps.git.fetch(source.url, source.ref, source.credentials, signal);
+  const files = await deps.git.readFiles(source.url, fetched.commit);
+  return { files, revision: fetched.commit };
+}
+
+/** The fetch step: a source that cannot be read ends the reconcile as SourceUnavailable. */
+export async function fetchRevision(run: ReconcileRun): Promise<Step<FetchedSource>> {
+  try {
+    const fetched = await fetchSource(run.settings, run.deps, run.options.signal);
+    run.emit({ type: 'source', revision: fetched.revision });
+    return proceed(fetched);
+  } catch (error) {
+    run.logger.warn({ err: describeError(error) }, 'source unavailable');
+    return stop(finish(run, { result: 'Failed', reason: SyncReason.SourceUnavailable, message: describeError(error) }));
+  }
+}

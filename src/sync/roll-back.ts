@@ -1,0 +1,90 @@
+import type { KubeObject } from '../objects.js';
+import { objectKey, refOf } from '../objects.js';
+import type { WaitResult } from '../health/index.js';
+import type { HistoryEntry, HistorySummary } from '../history/index.js';
+import { SyncReason, type RollbackReport, type SyncOutcome } from './outcome.js';
+import { shortRevision } from './messages.js';
+import { finish, type OutcomeFields, type ReconcileRun } from './run.js';
+import { applyRevision } from './apply-revision.js';
+import { waitHealthy } from './wait-healthy.js';
+import { pruneRemoved } from './prune-removed.js';
+import { recordEntry } from './record.js';
+import type { Decision } from './decide.js';
+import type { RevisionFailure } from './fail-revision.js';
+
+interface RollBackInput {
+  failure: RevisionFailure;
+  lastGood: HistoryEntry;
+  /** What the outcome says whether or not the rollback works. */
+  common: Omit<OutcomeFields, 'result' | 'reason' | 'message'>;
+  /** The history summaries including the failed revision's entry. */
+  recorded: HistorySummary[];
+}
+
+/**
+ * The rollback step: applies the last good revision with the failed one as the base (so what it
+ * added is removed again), waits for health, prunes, and records the rollback.
+ */
+export async function rollBack(run: ReconcileRun, decision: Decision, input: RollBackInput): Promise<SyncOutcome> {
+  const { settings, logger } = run;
+  const { failure, lastGood, common, recorded } = input;
+  const failed = decision.desired;
+  const started = Date.now();
+  run.emit({ type: 'rollback', from: failed.revision, to: lastGood.revision });
+
+  const applied = await applyRevision(run, lastGood.objects, failed.objects);
+  let changes = applied.entries;
+  let message = applied.error?.message ?? '';
+  let health: WaitResult | undefined;
+  if (!applied.error) {
+    health = await waitHealthy(run, lastGood.objects);
+    if (!health.healthy) message = health.overall.message;
+    if (settings.prune) {
+      // Remove what the failed revision (or the one before it) added that the good one lacks.
+      const pruned = await pruneRemoved(run, mergeByKey(decision.base, failed.objects), lastGood.objects, { allowEmpty: true });
+      changes = [...changes, ...pruned.entries];
+      if (pruned.failure && !message) message = pruned.failure;
+    }
+  }
+  const succeeded = !applied.error && Boolean(health?.healthy);
+  const entry = await recordEntry(run, {
+    revision: lastGood.revision,
+    action: 'rollback',
+    result: succeeded ? 'Succeeded' : 'Failed',
+    time: new Date().toISOString(),
+    durationMs: Date.now() - started,
+    message: succeeded ? `rolled back from ${shortRevision(failed.revision)}: ${failure.message}` : message,
+    objects: lastGood.objects,
+    inventory: lastGood.inventory,
+    rolledBackFrom: failed.revision,
+    ...(lastGood.digest ? { digest: lastGood.digest } : {}),
+  });
+  if (!succeeded) logger.warn({ to: lastGood.revision, err: message }, 'rollback failed');
+  const report: RollbackReport = {
+    from: failed.revision,
+    to: lastGood.revision,
+    changes,
+    succeeded,
+    message: succeeded ? `rolled back to ${shortRevision(lastGood.revision)}` : message,
+    ...(health ? { health } : {}),
+  };
+  return finish(run, {
+    ...common,
+    result: succeeded ? 'RolledBack' : 'Failed',
+    reason: succeeded ? SyncReason.RolledBack : SyncReason.RollbackFailed,
+    message: succeeded
+      ? `revision ${shortRevision(failed.revision)} failed (${failure.message}); rolled back to ${shortRevision(lastGood.revision)}`
+      : `revision ${shortRevision(failed.revision)} failed (${failure.message}) and the rollback to ${shortRevision(lastGood.revision)} failed too: ${message}`,
+    appliedRevision: lastGood.revision,
+    lastGoodRevision: succeeded ? lastGood.revision : decision.lastGoodRevision ?? lastGood.revision,
+    rollback: report,
+    inventory: lastGood.objects.map(refOf),
+    history: entry ? [...recorded, entry] : recorded,
+  });
+}
+
+function mergeByKey(a: KubeObject[], b: KubeObject[]): KubeObject[] {
+  const byKey = new Map<string, KubeObject>();
+  for (const object of [...a, ...b]) byKey.set(objectKey(refOf(object)), object);
+  return [...byKey.values()];
+}

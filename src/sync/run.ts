@@ -1,0 +1,94 @@
+import type { Logger } from '../log/index.js';
+import { silentLogger } from '../log/index.js';
+import type { KubeClient } from '../kube/index.js';
+import type { GitSource } from '../source/index.js';
+import type { HealthSnapshot } from '../health/index.js';
+import { syncId, type ApplyEvent } from '../apply/index.js';
+import { HistoryStore } from '../history/index.js';
+import type { SyncSettings } from './settings.js';
+import type { SyncOutcome } from './outcome.js';
+
+/** What a reconcile needs from the outside world. */
+export interface SyncDeps {
+  client: KubeClient;
+  /** Git access with its cache; required for git sources. */
+  git?: GitSource;
+  logger?: Logger;
+}
+
+/** Progress of one reconcile, for the CLI's progress lines and the agent's logs. */
+export type SyncEvent =
+  | { type: 'source'; revision: string; changed?: boolean }
+  | { type: 'rendered'; count: number }
+  | { type: 'apply'; event: ApplyEvent }
+  | { type: 'health'; snapshot: HealthSnapshot }
+  | { type: 'rollback'; from: string; to: string };
+
+export interface SyncOptions {
+  /** Compute and validate everything (server dry-run), write nothing. */
+  dryRun?: boolean;
+  /** Apply a revision even though it failed before. */
+  retryFailedRevision?: boolean;
+  /** Apply this history entry (a `ferry rollback --to N` pin) instead of what Git says. */
+  pinnedEntry?: number;
+  /** Allow prune to delete everything when the render is empty. */
+  allowEmpty?: boolean;
+  /** Poll interval of health waits (default 2 s). */
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: SyncEvent) => void;
+}
+
+/** What every step of one reconcile shares: its inputs, where it reports, and when it started. */
+export interface ReconcileRun {
+  readonly settings: SyncSettings;
+  readonly deps: SyncDeps;
+  readonly options: SyncOptions;
+  /** `<namespace>.<name>`: the sync label every applied object carries. */
+  readonly sync: string;
+  readonly history: HistoryStore;
+  readonly emit: (event: SyncEvent) => void;
+  readonly logger: Logger;
+  readonly started: number;
+}
+
+export function beginRun(settings: SyncSettings, deps: SyncDeps, options: SyncOptions): ReconcileRun {
+  return {
+    settings,
+    deps,
+    options,
+    sync: syncId(settings.namespace, settings.name),
+    history: new HistoryStore(deps.client, settings.namespace, settings.name),
+    emit: options.onEvent ?? (() => {}),
+    logger: (deps.logger ?? silentLogger()).child({ gitsync: `${settings.namespace}/${settings.name}` }),
+    started: Date.now(),
+  };
+}
+
+/** The same run, its log lines naming the revision from here on. */
+export function withRevision(run: ReconcileRun, revision: string): ReconcileRun {
+  return { ...run, logger: run.logger.child({ revision }) };
+}
+
+/** What a step that ends the reconcile says; the rest of the outcome has defaults. */
+export type OutcomeFields = Omit<SyncOutcome, 'startedAt' | 'durationMs' | 'drift' | 'driftCorrected' | 'inventory' | 'history' | 'changes'> & Partial<SyncOutcome>;
+
+/** The outcome of the run: the step's fields, defaults for the rest, and the run's timing. */
+export function finish(run: ReconcileRun, fields: OutcomeFields): SyncOutcome {
+  return {
+    changes: [],
+    drift: [],
+    driftCorrected: false,
+    inventory: [],
+    history: [],
+    ...fields,
+    startedAt: new Date(run.started).toISOString(),
+    durationMs: Date.now() - run.started,
+  };
+}
+
+/** A step either hands its value to the next one or ends the reconcile with an outcome. */
+export type Step<T> = { ok: true; value: T } | { ok: false; outcome: SyncOutcome };
+
+export const proceed = <T>(value: T): Step<T> => ({ ok: true, value });
+export const stop = (outcome: SyncOutcome): Step<never> => ({ ok: false, outcome });
