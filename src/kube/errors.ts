@@ -79,13 +79,18 @@ export interface RequestTarget {
   what?: string;
 }
 
+/** How messages name a request: the object (`Kind/namespace/name`), else what it asked for. */
+export function describeTarget(target: RequestTarget): string {
+  return target.ref ? formatRef(target.ref) : target.what ?? `${target.method} ${pathOf(target.url)}`;
+}
+
 /** Builds the typed error for an HTTP answer from its status code and (parsed) Status body. */
 export function errorFromResponse(status: number, body: unknown, target: RequestTarget, retryAfterHeader?: string | null): KubeApiError {
   const apiStatus: ApiStatus = isStatus(body) ? body : {};
   const serverMessage = apiStatus.message ?? (typeof body === 'string' && body.trim() ? body.trim().slice(0, 300) : `HTTP ${status}`);
   const causes = apiStatus.details?.causes ?? [];
   const reason = apiStatus.reason ?? '';
-  const subject = target.ref ? formatRef(target.ref) : target.what ?? `${target.method} ${pathOf(target.url)}`;
+  const subject = describeTarget(target);
   const retryAfterSeconds = parseRetryAfter(retryAfterHeader) ?? apiStatus.details?.retryAfterSeconds;
   const init = { status, reason, ...(target.ref ? { ref: target.ref } : {}), causes, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
   switch (status) {

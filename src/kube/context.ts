@@ -1,0 +1,50 @@
+import type { KubeObject, ObjectRef } from '../objects.js';
+import type { ApiCall, ApiResponse, Connection } from './connection.js';
+import type { ApiResource, Discovery } from './discovery.js';
+
+/**
+ * What every verb works with: the connection requests go through, the discovery that maps kinds
+ * to resources, and the namespace objects without one land in.
+ */
+export interface VerbContext {
+  readonly connection: Connection;
+  readonly discovery: Discovery;
+  readonly currentNamespace: string;
+}
+
+/** Sends one call through the context's connection. */
+export function request(context: VerbContext, call: ApiCall): Promise<ApiResponse> {
+  return context.connection.call(call);
+}
+
+/** The URL of a resource's collection: `/apis/apps/v1/namespaces/web/deployments`. */
+export function collectionPath(resource: ApiResource, namespace: string | undefined): string {
+  const root = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
+  return namespace ? `${root}/namespaces/${encodeURIComponent(namespace)}/${resource.name}` : `${root}/${resource.name}`;
+}
+
+/** The URL of one object; a namespaced object without a namespace is in the current one. */
+export function objectPath(context: VerbContext, resource: ApiResource, ref: ObjectRef): string {
+  const namespace = resource.namespaced ? ref.namespace || context.currentNamespace : undefined;
+  return `${collectionPath(resource, namespace)}/${encodeURIComponent(ref.name)}`;
+}
+
+/** The reference of an object as the server will file it: namespaced kinds get a namespace. */
+export function resolvedRef(context: VerbContext, ref: ObjectRef, resource: ApiResource): ObjectRef {
+  const resolved: ObjectRef = { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
+  if (resource.namespaced) resolved.namespace = ref.namespace || context.currentNamespace;
+  return resolved;
+}
+
+/** The reference of an object about to be written. */
+export function refOfObject(context: VerbContext, object: KubeObject, resource: ApiResource): ObjectRef {
+  return resolvedRef(context, { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) }, resource);
+}
+
+/** List items (and some answers) come without apiVersion and kind: fill them in so every object stands alone. */
+export function withKind(object: KubeObject, resource: ApiResource): KubeObject {
+  if (object && typeof object === 'object' && (!object.kind || !object.apiVersion)) {
+    return { ...object, apiVersion: resource.apiVersion, kind: resource.kind };
+  }
+  return object;
+}
