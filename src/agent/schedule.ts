@@ -16,3 +16,27 @@ export function nextCronRun(expression: string, after: number, timeZone?: string
 export function failureBackoff(failures: number, baseMs = 10_000, maxMs = 5 * 60_000): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
 }
+
+/** What one run says about the next: whether it failed, and the GitSync's interval or cron schedule. */
+export interface RunVerdict {
+  failed: boolean;
+  intervalMs: number;
+  schedule?: string;
+}
+
+/**
+ * When a GitSync runs next after a run that ended at `endedAt`: failures back off exponentially
+ * (never longer than the interval), otherwise the cron schedule (an invalid one falls back to
+ * the interval) or the jittered interval.
+ */
+export function nextRunAfter(verdict: RunVerdict, endedAt: number, failures: number, failureBackoffMs = 10_000): number {
+  if (verdict.failed) return endedAt + Math.min(verdict.intervalMs, failureBackoff(failures, failureBackoffMs));
+  if (verdict.schedule) {
+    try {
+      return nextCronRun(verdict.schedule, endedAt);
+    } catch {
+      // settings validate the expression; a run of an older spec may still carry a bad one
+    }
+  }
+  return nextIntervalRun(endedAt, verdict.intervalMs);
+}

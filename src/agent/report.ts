@@ -1,0 +1,46 @@
+import type { KubeObject } from '../objects.js';
+import { isJsonObject } from '../objects.js';
+import { GITSYNC_API_VERSION, GITSYNC_KIND } from '../well-known.js';
+import type { KubeClient } from '../kube/index.js';
+import type { SyncOutcome } from '../sync/index.js';
+import { recordEvent } from './events.js';
+import type { AgentMetrics } from './metrics.js';
+import type { RequestSnapshot } from './requests.js';
+import { statusChanged, statusFromOutcome } from './status.js';
+
+/** The sync metrics of one outcome. */
+export function recordOutcomeMetrics(metrics: AgentMetrics, gitsync: KubeObject, outcome: SyncOutcome): void {
+  const labels = { namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name };
+  metrics.syncDuration.observe({ ...labels, result: outcome.result }, outcome.durationMs / 1000);
+  metrics.syncTotal.inc({ ...labels, result: outcome.result, reason: outcome.reason });
+  metrics.driftedObjects.set(labels, outcome.driftCorrected ? 0 : outcome.drift.length);
+  if (outcome.result === 'Synced' || outcome.result === 'Unchanged') metrics.lastSuccess.set(labels, Date.now() / 1000);
+}
+
+/**
+ * Writes what a reconcile found onto its GitSync: the status (only when it changed, or to
+ * refresh an old sync time) and, unless nothing happened, an Event.
+ */
+export async function reportOutcome(client: KubeClient, gitsync: KubeObject, outcome: SyncOutcome, request: RequestSnapshot, pinnedRevision: string | undefined): Promise<void> {
+  await writeStatus(client, gitsync, outcome, request, pinnedRevision);
+  if (outcome.result !== 'Unchanged') {
+    const type = outcome.result === 'Synced' || outcome.result === 'DryRun' ? 'Normal' : 'Warning';
+    await recordEvent(client, gitsync, type, outcome.reason, outcome.message);
+  }
+}
+
+async function writeStatus(client: KubeClient, gitsync: KubeObject, outcome: SyncOutcome, request: RequestSnapshot, pinnedRevision: string | undefined): Promise<void> {
+  const previous = isJsonObject(gitsync.status) ? gitsync.status : undefined;
+  const status = statusFromOutcome({
+    previous,
+    outcome,
+    generation: request.generation,
+    now: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    ...(request.requestedAt ? { requestedAt: request.requestedAt } : {}),
+    ...(pinnedRevision ? { pinnedRevision } : {}),
+  });
+  if (!statusChanged(previous, status)) return;
+  const patch: Record<string, unknown> = { ...status };
+  if (!pinnedRevision && previous?.pinnedRevision) patch.pinnedRevision = null;
+  await client.mergePatch({ apiVersion: GITSYNC_API_VERSION, kind: GITSYNC_KIND, namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name }, { status: patch }, { subresource: 'status' });
+}

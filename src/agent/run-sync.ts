@@ -1,0 +1,90 @@
+import type { KubeObject } from '../objects.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/index.js';
+import { scrubSecrets } from '../log/index.js';
+import type { KubeClient } from '../kube/index.js';
+import type { GitSource } from '../source/index.js';
+import { HistoryStore } from '../history/index.js';
+import { reconcile, resolveSyncInputs, settingsFromGitSync, shortRevision, SyncReason, type SyncOutcome, type SyncSettings } from '../sync/index.js';
+import type { AgentMetrics } from './metrics.js';
+import type { RequestSnapshot } from './requests.js';
+
+export interface RunSyncDeps {
+  client: KubeClient;
+  git: GitSource;
+  logger: Logger;
+  metrics: AgentMetrics;
+  /** Poll interval of health waits (default 2 s). */
+  healthPollMs?: number;
+}
+
+/** One reconcile as the agent ran it. */
+export interface SyncRun {
+  /** Absent when the GitSync's spec or inputs could not be read. */
+  settings?: SyncSettings;
+  /** Its message is scrubbed of the sync's secret values. */
+  outcome: SyncOutcome;
+  /** `entry N (abc1234)` while `ferry.dev/rollback-to` pins a history entry. */
+  pinnedRevision?: string;
+}
+
+/**
+ * Reconciles one GitSync: reads its settings and the Secrets they name, resolves a
+ * `ferry rollback` pin, and runs src/sync's reconcile. Never throws: a failure before the
+ * reconcile could start (a bad spec, a missing Secret) is a Failed outcome too.
+ */
+export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: RequestSnapshot, signal: AbortSignal): Promise<SyncRun> {
+  const { client } = deps;
+  const namespace = gitsync.metadata.namespace ?? 'default';
+  const name = gitsync.metadata.name;
+  const started = Date.now();
+  let settings: SyncSettings | undefined;
+  let outcome: SyncOutcome;
+  let pinnedRevision: string | undefined;
+  let secretValues: string[] = [];
+  try {
+    ({ settings, secretValues } = await resolveSyncInputs(client, settingsFromGitSync(gitsync)));
+    const pin = request.rollbackTo ? await resolvePin(client, namespace, name, request.rollbackTo) : undefined;
+    pinnedRevision = pin ? `entry ${pin.number} (${shortRevision(pin.revision)})` : undefined;
+    const labels = { namespace, name };
+    outcome = await reconcile(settings, { client, git: deps.git, logger: deps.logger }, {
+      signal,
+      onEvent: (event) => {
+        if (event.type === 'source') deps.metrics.gitFetchDuration.observe(labels, (Date.now() - started) / 1000);
+      },
+      ...(pin ? { pinnedEntry: pin.number } : {}),
+      ...(deps.healthPollMs ? { pollIntervalMs: deps.healthPollMs } : {}),
+    });
+  } catch (error) {
+    outcome = failedOutcome(error, started);
+  }
+  outcome = { ...outcome, message: scrubSecrets(outcome.message, secretValues) };
+  return { outcome, ...(settings ? { settings } : {}), ...(pinnedRevision ? { pinnedRevision } : {}) };
+}
+
+/** `ferry.dev/rollback-to`: a history entry number, or a commit SHA (its newest good entry). */
+async function resolvePin(client: KubeClient, namespace: string, name: string, value: string): Promise<{ number: number; revision: string }> {
+  const summaries = await new HistoryStore(client, namespace, name).list();
+  const match = /^\d+$/.test(value)
+    ? summaries.find((s) => s.number === Number(value))
+    : [...summaries].reverse().find((s) => s.result === 'Succeeded' && s.revision.startsWith(value));
+  return match ? { number: match.number, revision: match.revision } : { number: Number.isNaN(Number(value)) ? -1 : Number(value), revision: value };
+}
+
+/** An outcome for failures before reconcile could start (a bad spec, a missing Secret). */
+function failedOutcome(error: unknown, started: number): SyncOutcome {
+  const message = describeError(error);
+  const code = (error as { code?: string }).code ?? '';
+  return {
+    result: 'Failed',
+    reason: code.startsWith('SYNC_') ? SyncReason.SourceUnavailable : SyncReason.ApplyFailed,
+    message,
+    changes: [],
+    drift: [],
+    driftCorrected: false,
+    inventory: [],
+    history: [],
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+  };
+}
