@@ -13,9 +13,17 @@ import { listObjects, listPage, type ListOptions, type ListPage } from './list.j
 import { jsonPatchObject, mergePatchObject } from './patch.js';
 import { replaceObject } from './replace.js';
 import { watchObjects, type WatchEvent, type WatchOptions } from './watch.js';
+import type { WarningHandler } from './warnings.js';
 import type { WriteOptions } from './write-options.js';
+import { silentLogger } from '../log/index.js';
 
-export type KubeClientOptions = ConnectionOptions;
+export interface KubeClientOptions extends ConnectionOptions {
+  /**
+   * Hears every warning the server sends that is not turned into an error (deprecated API
+   * versions, `Warn`-mode unknown fields …). Default: logged at warn level. Settable later too.
+   */
+  onWarning?: WarningHandler;
+}
 
 /**
  * The one gateway to the Kubernetes API. Objects go in and out as raw JSON — never through the
@@ -28,6 +36,8 @@ export type KubeClientOptions = ConnectionOptions;
 export class KubeClient {
   readonly config: KubeConfig;
   readonly currentNamespace: string;
+  /** Hears the server's warnings that are not errors (see KubeClientOptions.onWarning). */
+  onWarning: WarningHandler;
 
   private readonly connection: Connection;
   private readonly discovery: Discovery;
@@ -48,7 +58,9 @@ export class KubeClient {
       const { body } = await connection.call({ method: 'GET', path, verb: 'discovery', resource: 'discovery', idempotent: true, target: { what: `discovery ${path}` } });
       return body as { resources?: [] };
     });
-    this.context = { connection: this.connection, discovery: this.discovery, currentNamespace: this.currentNamespace };
+    const logger = options.logger ?? silentLogger();
+    this.onWarning = options.onWarning ?? ((warning) => logger.warn({ subject: warning.subject, verb: warning.verb, warning: warning.text }, 'the Kubernetes API warned'));
+    this.context = { connection: this.connection, discovery: this.discovery, currentNamespace: this.currentNamespace, onWarning: (warning) => this.onWarning(warning) };
   }
 
   /** Requests made so far, by verb and by HTTP status. */

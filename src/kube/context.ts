@@ -1,6 +1,9 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
+import { formatRef } from '../objects.js';
 import type { ApiCall, ApiResponse, Connection } from './connection.js';
 import type { ApiResource, Discovery } from './discovery.js';
+import { fieldProblemsIn, fieldValidationError, type FieldProblem } from './errors.js';
+import { parseWarningHeaders, type WarningHandler } from './warnings.js';
 
 /**
  * What every verb works with: the connection requests go through, the discovery that maps kinds
@@ -10,11 +13,37 @@ export interface VerbContext {
   readonly connection: Connection;
   readonly discovery: Discovery;
   readonly currentNamespace: string;
+  /** Hears every warning of the server that is not turned into an error. */
+  readonly onWarning: WarningHandler;
 }
 
-/** Sends one call through the context's connection. */
-export function request(context: VerbContext, call: ApiCall): Promise<ApiResponse> {
-  return context.connection.call(call);
+/** What to make of the warnings that come with an answer. */
+export interface AnswerChecks {
+  /** Unknown- and duplicate-field warnings become a FieldValidationError (Strict was asked). */
+  strictFields?: boolean;
+  /** Whether the call was a dry run (so a refused object was not stored). */
+  dryRun?: boolean;
+  /** Hears the other warnings instead of the context's handler. */
+  onWarning?: WarningHandler;
+}
+
+/**
+ * Sends one call through the context's connection and hands its warnings on: never lost, and
+ * under strict field validation the server's unknown-field warnings (a server that ignores the
+ * `fieldValidation` parameter but warns) are the same error a strict server answers with.
+ */
+export async function request(context: VerbContext, call: ApiCall, checks: AnswerChecks = {}): Promise<ApiResponse> {
+  const response = await context.connection.call(call);
+  if (response.warnings.length === 0) return response;
+  const subject = call.target.ref ? formatRef(call.target.ref) : call.target.what ?? `${call.method} ${call.path}`;
+  const fields: FieldProblem[] = [];
+  for (const warning of parseWarningHeaders(response.warnings)) {
+    const problems = checks.strictFields ? fieldProblemsIn(warning.text) : [];
+    if (problems.length > 0) fields.push(...problems);
+    else (checks.onWarning ?? context.onWarning)({ ...warning, subject, verb: call.verb, ...(call.target.ref ? { ref: call.target.ref } : {}) });
+  }
+  if (fields.length > 0) throw fieldValidationError(subject, fields, { status: response.status, ref: call.target.ref, written: !checks.dryRun });
+  return response;
 }
 
 /** The URL of a resource's collection: `/apis/apps/v1/namespaces/web/deployments`. */

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../objects.js';
 import { collectionPath, refOfObject, request, withKind, type VerbContext } from './context.js';
-import { writeQuery, type WriteOptions } from './write-options.js';
+import { writeChecks, writeQuery, type WriteOptions } from './write-options.js';
 
 /** Creates an object (POST); a namespaced object without a namespace lands in the current one. */
 export async function createObject(context: VerbContext, object: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
@@ -17,6 +17,6 @@ export async function createObject(context: VerbContext, object: KubeObject, opt
     // A create is not idempotent: after a lost answer it may exist. 429/503 are retried anyway.
     idempotent: false,
     target: { ref },
-  });
+  }, writeChecks(options));
   return withKind(body as KubeObject, resource);
 }

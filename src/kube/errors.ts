@@ -61,6 +61,33 @@ export class TooManyRequestsError extends KubeApiError {}
 export class ExpiredError extends KubeApiError {}
 export class ServerError extends KubeApiError {}
 export class BadRequestError extends KubeApiError {}
+
+/** One field the server would not take: unknown to the schema, or given twice. */
+export interface FieldProblem {
+  problem: 'unknown' | 'duplicate';
+  /** As the server names it: `spec.template.spec.containers[0].imagePullPolice`. */
+  path: string;
+  /** The same path as keys and list indexes: `['spec', 'template', 'spec', 'containers', 0, 'imagePullPolice']`. */
+  segments: Array<string | number>;
+}
+
+/**
+ * Strict field validation refused an object: a field its schema does not have (a typo such as
+ * `imagePullPolice`) or a field given twice. Either the server refused it (400, nothing written)
+ * or, on a server that does not enforce the `fieldValidation` parameter, it said so in `Warning`
+ * headers; `written` tells whether the object was stored regardless (a real write there).
+ */
+export class FieldValidationError extends BadRequestError {
+  readonly fields: FieldProblem[];
+  readonly written: boolean;
+
+  constructor(message: string, init: { status: number; ref?: ObjectRef; fields: FieldProblem[]; written: boolean; cause?: unknown }) {
+    super('KUBE_FIELD_VALIDATION', message, { status: init.status, reason: 'FieldValidation', ...(init.ref ? { ref: init.ref } : {}), cause: init.cause });
+    this.fields = init.fields;
+    this.written = init.written;
+    Object.assign(this.details, { fields: init.fields.map(({ problem, path }) => ({ problem, path })), written: init.written });
+  }
+}
 export class NetworkError extends KubeApiError {}
 export class TimeoutError extends KubeApiError {}
 /** The server does not serve this apiVersion/kind (a CRD not installed, or a typo). */
@@ -94,8 +121,11 @@ export function errorFromResponse(status: number, body: unknown, target: Request
   const retryAfterSeconds = parseRetryAfter(retryAfterHeader) ?? apiStatus.details?.retryAfterSeconds;
   const init = { status, reason, ...(target.ref ? { ref: target.ref } : {}), causes, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
   switch (status) {
-    case 400:
+    case 400: {
+      const fields = reason === 'BadRequest' && /strict decoding error/.test(serverMessage) ? fieldProblemsIn(serverMessage) : [];
+      if (fields.length > 0) return fieldValidationError(subject, fields, { status, ref: target.ref, written: false });
       return new BadRequestError('KUBE_BAD_REQUEST', `${subject}: bad request: ${serverMessage}`, init);
+    }
     case 401:
       return new UnauthorizedError(
         'KUBE_UNAUTHORIZED',
@@ -126,6 +156,34 @@ export function errorFromResponse(status: number, body: unknown, target: Request
       if (status >= 500) return new ServerError('KUBE_SERVER_ERROR', `${subject}: API server error ${status}: ${serverMessage}`, init);
       return new KubeApiError('KUBE_ERROR', `${subject}: unexpected answer ${status}: ${serverMessage}`, init);
   }
+}
+
+/** The unknown and duplicate fields a strict-decoding message or an unknown-field warning names. */
+export function fieldProblemsIn(text: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const match of text.matchAll(/\b(unknown|duplicate) field "((?:[^"\\]|\\.)*)"/g)) {
+    const path = (match[2] as string).replace(/\\(.)/g, '$1');
+    problems.push({ problem: match[1] as FieldProblem['problem'], path, segments: pathSegments(path) });
+  }
+  return problems;
+}
+
+/** The FieldValidationError for `fields` of the object `subject` names. */
+export function fieldValidationError(subject: string, fields: FieldProblem[], init: { status: number; ref?: ObjectRef | undefined; written: boolean }): FieldValidationError {
+  const listed = fields.map((field) => `${field.problem} field "${field.path}"`).join(', ');
+  const after = init.written ? '; the server does not enforce strict field validation and stored the object without it' : '';
+  return new FieldValidationError(`${subject}: ${listed}${after}`, { status: init.status, ...(init.ref ? { ref: init.ref } : {}), fields, written: init.written });
+}
+
+/** `a.b[0].c` → `['a', 'b', 0, 'c']`. */
+function pathSegments(path: string): Array<string | number> {
+  const segments: Array<string | number> = [];
+  for (const part of path.split('.')) {
+    const [name, ...indexes] = part.split('[');
+    if (name) segments.push(name);
+    for (const index of indexes) segments.push(Number(index.replace(']', '')));
+  }
+  return segments;
 }
 
 /** True when a JSON Patch was refused because its leading `test` of resourceVersion failed. */

@@ -7,7 +7,8 @@
 export { KubeClient, type KubeClientOptions } from './client.js';
 export type { RequestEvent } from './connection.js';
 export type { ListOptions, ListPage } from './list.js';
-export type { WriteOptions } from './write-options.js';
+export type { WriteOptions, FieldValidation } from './write-options.js';
+export type { ApiWarning, WarningHandler } from './warnings.js';
 export type { DeleteOptions } from './delete.js';
 export type { WatchEvent, WatchOptions } from './watch.js';
 export type { JsonPatchOperation } from '../objects.js';
@@ -25,6 +26,7 @@ export {
   ExpiredError,
   ServerError,
   BadRequestError,
+  FieldValidationError,
   NetworkError,
   TimeoutError,
   UnknownKindError,
@@ -33,5 +35,6 @@ export {
   isPatchTestFailure,
   errorFromResponse,
   type StatusCause,
+  type FieldProblem,
 } from './errors.js';
 export { backoffDelay, isRetryable, DEFAULT_RETRY, type RetryPolicy } from './retry.js';

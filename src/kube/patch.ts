@@ -1,6 +1,6 @@
 import type { JsonPatchOperation, KubeObject, ObjectRef } from '../objects.js';
 import { objectPath, request, resolvedRef, withKind, type VerbContext } from './context.js';
-import { subresourcePath, writeQuery, type WriteOptions } from './write-options.js';
+import { subresourcePath, writeChecks, writeQuery, type WriteOptions } from './write-options.js';
 
 /**
  * Applies an RFC 6902 JSON Patch. Led by a `test` (of resourceVersion), it refuses to apply twice,
@@ -28,6 +28,6 @@ async function patchObject(context: VerbContext, ref: ObjectRef, patch: unknown,
     resource: resource.name,
     idempotent,
     target: { ref: resolved },
-  });
+  }, writeChecks(options));
   return withKind(body as KubeObject, resource);
 }

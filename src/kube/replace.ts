@@ -1,6 +1,6 @@
 import type { KubeObject } from '../objects.js';
 import { objectPath, refOfObject, request, withKind, type VerbContext } from './context.js';
-import { subresourcePath, writeQuery, type WriteOptions } from './write-options.js';
+import { subresourcePath, writeChecks, writeQuery, type WriteOptions } from './write-options.js';
 
 /** Replaces an object (PUT); with `metadata.resourceVersion` set, a concurrent change is a ConflictError. */
 export async function replaceObject(context: VerbContext, object: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
@@ -17,6 +17,6 @@ export async function replaceObject(context: VerbContext, object: KubeObject, op
     // With a resourceVersion the server refuses a second application: safe to retry.
     idempotent: Boolean(object.metadata.resourceVersion),
     target: { ref },
-  });
+  }, writeChecks(options));
   return withKind(body as KubeObject, resource);
 }

@@ -28,7 +28,7 @@ const configMap = (namespace: string, name: string, data: Record<string, string>
 describe('KubeClient against the API', () => {
   it('creates, gets and lists objects as raw JSON, fields intact', async () => {
     const ns = await cluster.newNamespace();
-    const created = await client.create({ ...configMap(ns, 'a'), unknownTopLevel: { kept: true } } as KubeObject);
+    const created = await client.create(configMap(ns, 'a'));
     expect(created.metadata.uid).toBeTruthy();
     const fetched = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'a' });
     expect(fetched).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', data: { a: '1' } });
@@ -137,6 +137,22 @@ describe.skipIf(simOnly.skip)('KubeClient under faults (simulator only)', () => 
     sim.resetRequests();
     await client.list('v1', 'ConfigMap', { namespace: ns });
     expect(sim.countRequests({ verb: 'list', resource: 'configmaps' })).toBe(4);
+  });
+
+  it('asks for strict field validation on every write and dry run', async () => {
+    const ns = await cluster.newNamespace();
+    const sim = cluster.sim!;
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'strict' };
+    sim.resetRequests();
+    await client.create(configMap(ns, 'strict'), { dryRun: true });
+    const live = await client.create(configMap(ns, 'strict'));
+    await client.jsonPatch(ref, [{ op: 'add', path: '/data/b', value: '2' }]);
+    await client.mergePatch(ref, { data: { c: '3' } }, { dryRun: true });
+    await client.replace({ ...(await client.get(ref)), data: { d: '4' } });
+    await client.create(configMap(ns, 'lenient'), { fieldValidation: 'Warn' });
+    const writes = sim.requests.filter((r) => r.method !== 'GET');
+    expect(writes.map((r) => `${r.method} ${r.query.fieldValidation}${r.query.dryRun ? ' dry' : ''}`)).toEqual(['POST Strict dry', 'POST Strict', 'PATCH Strict', 'PATCH Strict dry', 'PUT Strict', 'POST Warn']);
+    expect(live.metadata.name).toBe('strict');
   });
 
   it('retries a create refused with 503, but not one whose connection dropped', async () => {
