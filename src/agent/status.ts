@@ -67,7 +67,8 @@ export function statusFromOutcome(input: StatusInput): GitSyncStatus {
   // A poll that found nothing to do keeps saying Synced: the condition only moves when something happens.
   const readyReason = outcome.reason === 'Unchanged' ? 'Synced' : outcome.reason;
   const conditions: Condition[] = [
-    condition('Ready', failed ? 'False' : 'True', readyReason, outcome.message),
+    // A cancelled reconcile (shutdown, a lost Lease) neither failed nor finished: Unknown until the next one.
+    condition('Ready', failed ? 'False' : outcome.result === 'Cancelled' ? 'Unknown' : 'True', readyReason, outcome.message),
     condition(
       'Healthy',
       healthStatus === 'Healthy' ? 'True' : healthStatus === 'Unknown' ? 'Unknown' : 'False',

@@ -16,6 +16,8 @@ export interface PruneRequest {
   /** Allow pruning everything when the new revision renders no objects at all. */
   allowEmpty?: boolean;
   dryRun?: boolean;
+  /** Once aborted, no further object is deleted. */
+  signal?: AbortSignal;
   onEvent?: (event: ApplyEvent) => void;
 }
 
@@ -47,6 +49,7 @@ export async function pruneObjects(client: ApplyClient, request: PruneRequest): 
   request.onEvent?.({ type: 'prune', count: candidates.length });
   const entries: ChangeEntry[] = [];
   for (const object of candidates) {
+    if (request.signal?.aborted) break;
     const ref = refOf(object);
     let live: KubeObject | null;
     try {

@@ -42,6 +42,8 @@ export async function recreateObject(client: ApplyClient, object: CheckedObject,
 async function waitUntilGone(client: ApplyClient, ref: ObjectRef, request: ApplyRequest): Promise<void> {
   const deadline = Date.now() + (request.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS);
   while ((await client.getOrNull(ref)) !== null) {
+    // The sleep below returns at once on an aborted signal: without this the loop would spin.
+    if (request.signal?.aborted) throw new ApplyError('APPLY_CANCELLED', `${formatRef(ref)}: deleted to be recreated, but the sync was cancelled before it was created again`);
     if (Date.now() > deadline) throw new ApplyError('APPLY_DELETE_TIMEOUT', `${formatRef(ref)}: still present after deletion; cannot recreate it`);
     await sleep(request.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, request.signal);
   }

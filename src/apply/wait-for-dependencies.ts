@@ -21,6 +21,7 @@ export async function waitForDependencies(
     ...(request.signal ? { signal: request.signal } : {}),
   });
   if (result.healthy) return undefined;
+  if (result.cancelled) return new ApplyError('APPLY_CANCELLED', `layer ${layer + 1} not applied: the sync was cancelled`, { details: { layer } });
   return new ApplyError(
     'APPLY_DEPENDENCY_NOT_READY',
     `layer ${layer + 1} depends on objects that did not become ready${result.timedOut ? ' in time' : ''}: ${result.overall.message}`,

@@ -2,6 +2,7 @@ import { refOf } from '../objects.js';
 import { isPatchTestFailure } from '../kube/index.js';
 import type { ApplyClient, ApplyRequest } from './apply-request.js';
 import type { ChangeEntry } from './changeset.js';
+import { skippedEntry } from './entries.js';
 import { asFerryError } from './errors.js';
 import { isImmutableFieldError, recreateObject } from './recreate.js';
 import { isWrite, resourceVersionOf, sendDiff } from './send-diff.js';
@@ -24,6 +25,8 @@ export interface WriteContext {
  */
 export async function writeObject(client: ApplyClient, item: ApplyItem, layer: number, context: WriteContext): Promise<ChangeEntry> {
   const ref = refOf(item.desired);
+  // Once the signal aborted (shutdown, a lost Lease) no write starts; the ones in flight finish.
+  if (context.request.signal?.aborted) return skippedEntry(item, layer, 'not applied: the sync was cancelled');
   let current: CheckedObject | undefined;
   try {
     if (item.state === 'awaits-crd') {
@@ -36,6 +39,7 @@ export async function writeObject(client: ApplyClient, item: ApplyItem, layer: n
       if (item.dryRunDeferred && isWrite(item.diff)) await sendDiff(client, item, { dryRun: true });
     }
     for (let attempt = 1; ; attempt++) {
+      if (context.request.signal?.aborted) return { ...skippedEntry(item, layer, 'not applied: the sync was cancelled'), diff: current.diff };
       const object: CheckedObject = current;
       const { diff } = object;
       if (!isWrite(diff)) return { ref, layer, action: 'unchanged', diff };

@@ -29,23 +29,29 @@ export interface HealthSnapshot {
 export interface WaitResult extends HealthSnapshot {
   healthy: boolean;
   timedOut: boolean;
+  /** The signal aborted: the wait stopped without a verdict (neither healthy nor failed). */
+  cancelled: boolean;
 }
 
 /**
  * Polls until every object is Healthy, the timeout passes, or an object fails in a way waiting
  * cannot fix (a failed Job, a Deployment past its progress deadline). Each poll lists every
- * (kind, namespace) group once instead of getting objects one by one.
+ * (kind, namespace) group once instead of getting objects one by one. An aborted signal ends the
+ * wait as `cancelled`: a wait that was interrupted says nothing about the objects' health.
  */
 export async function waitForHealth(client: HealthListClient, refs: ObjectRef[], options: WaitOptions): Promise<WaitResult> {
   const started = Date.now();
   const groups = groupRefs(refs);
+  const cancelled = (snapshot: HealthSnapshot): WaitResult => ({ ...snapshot, healthy: false, timedOut: false, cancelled: true });
+  if (options.signal?.aborted) return cancelled({ results: [], overall: { status: 'Unknown', message: 'the wait was cancelled' }, elapsedMs: 0 });
   for (;;) {
     const snapshot = await pollOnce(client, groups, options.labelSelector, started);
     options.onProgress?.(snapshot);
+    if (options.signal?.aborted) return cancelled(snapshot);
     const allHealthy = snapshot.results.every((r) => r.health.status === 'Healthy');
-    if (allHealthy) return { ...snapshot, healthy: true, timedOut: false };
-    if (snapshot.terminal) return { ...snapshot, healthy: false, timedOut: false };
-    if (Date.now() - started >= options.timeoutMs || options.signal?.aborted) return { ...snapshot, healthy: false, timedOut: true };
+    if (allHealthy) return { ...snapshot, healthy: true, timedOut: false, cancelled: false };
+    if (snapshot.terminal) return { ...snapshot, healthy: false, timedOut: false, cancelled: false };
+    if (Date.now() - started >= options.timeoutMs) return { ...snapshot, healthy: false, timedOut: true, cancelled: false };
     await sleep(Math.min(options.intervalMs ?? 2000, Math.max(0, options.timeoutMs - (Date.now() - started))), options.signal);
   }
 }

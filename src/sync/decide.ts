@@ -1,6 +1,6 @@
 import type { KubeObject } from '../objects.js';
 import { describeError } from '../errors.js';
-import { isKnownFailedRevision, type HistoryEntry, type HistorySummary } from '../history/index.js';
+import { findLastGood, isKnownFailedRevision, type HistoryEntry, type HistorySummary } from '../history/index.js';
 import { SyncReason } from './outcome.js';
 import { digestOf } from './digest.js';
 import { finish, proceed, stop, type ReconcileRun, type Step } from './run.js';
@@ -31,6 +31,11 @@ interface DecisionFields {
   desired: Desired;
   /** Set when `desired` is a pinned history entry or what the cluster holds, not Git's revision. */
   heldBack?: HeldBack;
+  /**
+   * The failed revision whose rollback was cut short (cancelled, or the process died): `desired`
+   * is then the last good revision, and applying it finishes that rollback.
+   */
+  resumesRollbackFrom?: string;
   /** The newest history entry: what ferry applied last (undefined before the first sync). */
   latest?: HistoryEntry;
   /** The three-way base: the objects of `latest`. */
@@ -57,7 +62,7 @@ export async function decide(run: ReconcileRun, rendered: RenderedRevision): Pro
     return stop(finish(run, { result: 'Failed', reason: SyncReason.ApplyFailed, message: `cannot read the sync history: ${describeError(error)}`, revision }));
   }
   const lastGoodRevision = [...summaries].reverse().find((s) => s.result === 'Succeeded')?.revision;
-  let chosen: { revision: string; objects: KubeObject[]; heldBack?: HeldBack } = rendered;
+  let chosen: { revision: string; objects: KubeObject[]; heldBack?: HeldBack; resumesRollbackFrom?: string } = rendered;
   if (options.pinnedEntry !== undefined) {
     const pinned = await history.get(options.pinnedEntry).catch(() => undefined);
     if (!pinned) {
@@ -65,14 +70,20 @@ export async function decide(run: ReconcileRun, rendered: RenderedRevision): Pro
     }
     chosen = { revision: pinned.revision, objects: pinned.objects, heldBack: SyncReason.Pinned };
   } else if (latest && !options.retryFailedRevision && isKnownFailedRevision(summaries, revision)) {
-    // The revision already failed: keep what is on the cluster until Git moves on.
-    chosen = { revision: latest.revision, objects: latest.objects, heldBack: SyncReason.KnownFailedRevision };
+    // The revision already failed: keep what is on the cluster until Git moves on — unless its
+    // rollback never finished, which would leave the failed revision in place for good.
+    const interrupted = settings.rollback ? unfinishedRollback(summaries, latest) : undefined;
+    const lastGood = interrupted ? await history.get(interrupted.number).catch(() => undefined) : undefined;
+    chosen = lastGood
+      ? { revision: lastGood.revision, objects: lastGood.objects, heldBack: SyncReason.KnownFailedRevision, resumesRollbackFrom: latest.revision }
+      : { revision: latest.revision, objects: latest.objects, heldBack: SyncReason.KnownFailedRevision };
   }
   const desired: Desired = { revision: chosen.revision, objects: chosen.objects, digest: digestOf(chosen.objects) };
   const fields: DecisionFields = {
     revision,
     desired,
     ...(chosen.heldBack ? { heldBack: chosen.heldBack } : {}),
+    ...(chosen.resumesRollbackFrom ? { resumesRollbackFrom: chosen.resumesRollbackFrom } : {}),
     base: latest?.objects ?? [],
     summaries,
     ...(lastGoodRevision ? { lastGoodRevision } : {}),
@@ -81,4 +92,14 @@ export async function decide(run: ReconcileRun, rendered: RenderedRevision): Pro
     return proceed({ ...fields, isNew: false, latest });
   }
   return proceed({ ...fields, isNew: true, ...(latest ? { latest } : {}) });
+}
+
+/**
+ * A failed sync is followed by its rollback entry when there was a good revision to go back to;
+ * when it is still the newest entry, the rollback was cut short. Returns where it was going.
+ */
+function unfinishedRollback(summaries: HistorySummary[], latest: HistoryEntry): HistorySummary | undefined {
+  if (latest.action !== 'sync' || latest.result !== 'Failed') return undefined;
+  const lastGood = findLastGood(summaries);
+  return lastGood && lastGood.revision !== latest.revision ? lastGood : undefined;
 }

@@ -8,6 +8,7 @@ import { finish, type OutcomeFields, type ReconcileRun } from './run.js';
 import { applyRevision } from './apply-revision.js';
 import { waitHealthy } from './wait-healthy.js';
 import type { Decision } from './decide.js';
+import { cancelled, isCancelled } from './cancel.js';
 
 /**
  * The drift step, when nothing new arrived: does the cluster still match what was applied? Drift
@@ -29,9 +30,14 @@ export async function detectDrift(run: ReconcileRun, decision: Decision & { isNe
   }
 
   // Self-heal: apply the same revision again and wait for it.
+  const cancelledWith = (changes: ChangeEntry[]) =>
+    cancelled(run, { during: 'drift correction', revision: decision.revision, changes, objects: [desired.objects], history: decision.summaries });
+  if (isCancelled(run)) return cancelledWith([]);
   const healed = await applyRevision(run, desired.objects, base);
+  if (isCancelled(run)) return cancelledWith(healed.entries);
   if (healed.error) return finish(run, { ...common, result: 'Failed', reason: SyncReason.ApplyFailed, message: healed.error.message, changes: healed.entries });
   const health = await waitHealthy(run, desired.objects);
+  if (isCancelled(run)) return cancelledWith(healed.entries);
   return finish(run, {
     ...common,
     result: health.healthy ? 'Synced' : 'Failed',

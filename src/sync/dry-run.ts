@@ -5,11 +5,13 @@ import { shortRevision } from './messages.js';
 import { finish, type ReconcileRun } from './run.js';
 import { applyRevision } from './apply-revision.js';
 import type { Decision } from './decide.js';
+import { cancelled, isCancelled } from './cancel.js';
 
 /** The dry-run step: the whole revision validated by the server, with what prune would delete; nothing written. */
 export async function dryRunRevision(run: ReconcileRun, decision: Decision): Promise<SyncOutcome> {
   const { desired, base } = decision;
   const planned = await applyRevision(run, desired.objects, base, { dryRun: true });
+  if (isCancelled(run)) return cancelled(run, { during: 'dry run', revision: decision.revision, history: decision.summaries });
   const prunable = run.settings.prune ? pruneCandidates(base, desired.objects).map(refOf) : [];
   const pruned: ChangeEntry[] = prunable.map((ref) => ({ ref, action: 'deleted', message: 'would be pruned' }));
   return finish(run, {

@@ -1,11 +1,13 @@
 import { refOf } from '../objects.js';
 import type { ChangeEntry } from '../apply/index.js';
 import type { WaitResult } from '../health/index.js';
-import type { SyncOutcome, SyncReason } from './outcome.js';
+import { SyncReason, type SyncOutcome } from './outcome.js';
+import { shortRevision } from './messages.js';
 import { finish, type ReconcileRun } from './run.js';
 import { recordEntry, revisionEntry } from './record.js';
 import { rollBack } from './roll-back.js';
 import type { Decision } from './decide.js';
+import { cancelled, isCancelled } from './cancel.js';
 
 /** Why a revision failed, and what was done before it did. */
 export interface RevisionFailure {
@@ -23,6 +25,7 @@ export async function failRevision(run: ReconcileRun, decision: Decision, failur
   const { settings, history, logger } = run;
   const { desired, summaries, lastGoodRevision } = decision;
   logger.warn({ desiredRevision: desired.revision, reason: failure.reason, err: failure.message }, 'revision failed');
+  if (decision.resumesRollbackFrom) return failResumedRollback(run, decision, decision.resumesRollbackFrom, failure);
   const failedEntry = await recordEntry(run, revisionEntry(run, decision, 'Failed', failure.message));
   const recorded = failedEntry ? [...summaries, failedEntry] : summaries;
   const lastGood = settings.rollback ? await history.lastGood().catch(() => undefined) : undefined;
@@ -33,9 +36,29 @@ export async function failRevision(run: ReconcileRun, decision: Decision, failur
     ...(failure.health ? { health: failure.health.overall, healthDetails: failure.health } : {}),
     ...(lastGoodRevision ? { lastGoodRevision } : {}),
   };
+  if (isCancelled(run)) return cancelled(run, { during: 'rollback', revision: decision.revision, changes: failure.changes, objects: [decision.base, desired.objects], history: recorded });
   if (!lastGood || lastGood.revision === desired.revision) {
     const why = !settings.rollback ? 'rollback is disabled' : 'no earlier good revision to roll back to';
     return finish(run, { ...common, result: 'Failed', reason: failure.reason, message: `${failure.message} (${why})`, appliedRevision: desired.revision, inventory: desired.objects.map(refOf), history: recorded });
   }
   return rollBack(run, decision, { failure, lastGood, common, recorded });
+}
+
+/** Finishing a cut-short rollback failed: recorded as a failed rollback, with nowhere further to go. */
+async function failResumedRollback(run: ReconcileRun, decision: Decision, from: string, failure: RevisionFailure): Promise<SyncOutcome> {
+  const { desired, summaries } = decision;
+  const entry = await recordEntry(run, revisionEntry(run, decision, 'Failed', failure.message));
+  return finish(run, {
+    result: 'Failed',
+    reason: SyncReason.RollbackFailed,
+    message: `revision ${shortRevision(from)} failed before, and finishing its rollback to ${shortRevision(desired.revision)} failed: ${failure.message}`,
+    revision: decision.revision,
+    failedRevision: from,
+    appliedRevision: desired.revision,
+    changes: failure.changes,
+    ...(failure.health ? { health: failure.health.overall, healthDetails: failure.health } : {}),
+    ...(decision.lastGoodRevision ? { lastGoodRevision: decision.lastGoodRevision } : {}),
+    inventory: desired.objects.map(refOf),
+    history: entry ? [...summaries, entry] : summaries,
+  });
 }

@@ -3,6 +3,7 @@ import { readLocalDirectory, type SourceFile } from '../source/index.js';
 import type { SyncSettings } from './settings.js';
 import { SyncReason } from './outcome.js';
 import { finish, proceed, stop, type ReconcileRun, type Step, type SyncDeps } from './run.js';
+import { cancelled, isCancelled } from './cancel.js';
 
 /** One revision of the source: its files and the revision they are at. */
 export interface FetchedSource {
@@ -25,11 +26,14 @@ export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, '
 
 /** The fetch step: a source that cannot be read ends the reconcile as SourceUnavailable. */
 export async function fetchRevision(run: ReconcileRun): Promise<Step<FetchedSource>> {
+  if (isCancelled(run)) return stop(cancelled(run, { during: 'fetch' }));
   try {
     const fetched = await fetchSource(run.settings, run.deps, run.options.signal);
+    if (isCancelled(run)) return stop(cancelled(run, { during: 'fetch', revision: fetched.revision }));
     run.emit({ type: 'source', revision: fetched.revision });
     return proceed(fetched);
   } catch (error) {
+    if (isCancelled(run)) return stop(cancelled(run, { during: 'fetch' }));
     run.logger.warn({ err: describeError(error) }, 'source unavailable');
     return stop(finish(run, { result: 'Failed', reason: SyncReason.SourceUnavailable, message: describeError(error) }));
   }

@@ -16,7 +16,13 @@ export type SyncResult =
   /** The revision failed; nothing (or no rollback) could restore a good state. */
   | 'Failed'
   /** A dry run: everything computed and validated, nothing written. */
-  | 'DryRun';
+  | 'DryRun'
+  /**
+   * The reconcile's signal aborted (SIGTERM on a rollout of ferry itself or a node drain, or a
+   * lost Lease): it stopped writing at once. Not a failure: no history entry, no rollback, and the
+   * revision is applied again on the next start. What was written before the signal stays.
+   */
+  | 'Cancelled';
 
 /** Named reasons, as they appear in GitSync conditions and events. */
 export const SyncReason = {
@@ -34,6 +40,7 @@ export const SyncReason = {
   KnownFailedRevision: 'KnownFailedRevision',
   Pinned: 'Pinned',
   DryRun: 'DryRun',
+  Cancelled: 'Cancelled',
 } as const;
 export type SyncReason = (typeof SyncReason)[keyof typeof SyncReason];
 

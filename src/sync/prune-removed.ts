@@ -21,6 +21,7 @@ export async function pruneRemoved(run: ReconcileRun, previous: KubeObject[], de
       previous,
       desired,
       ...(options.allowEmpty ? { allowEmpty: true } : {}),
+      ...(run.options.signal ? { signal: run.options.signal } : {}),
       onEvent: (event) => run.emit({ type: 'apply', event }),
     });
     return entries.some((entry) => entry.action === 'failed') ? { entries, failure: describeFailures(entries) } : { entries };

@@ -12,13 +12,16 @@ import { waitHealthy } from './wait-healthy.js';
 import { recordSuccess } from './record.js';
 import { failRevision } from './fail-revision.js';
 import { shortRevision } from './messages.js';
+import { cancelled, isCancelled, type CancelledDuring } from './cancel.js';
+import type { ChangeEntry } from '../apply/index.js';
 
 /**
  * One reconcile of one sync, as a story: fetch the source, render it, decide what to apply
  * (the new revision, the pinned one, or — for a revision that already failed — what is on the
  * cluster now), apply it layer by layer, wait for health, prune, and record history. A revision
  * that fails is rolled back to the last good one. Nothing here loops or schedules: that is the
- * agent's job. Failures never throw: they come back as an outcome with a named reason.
+ * agent's job. Failures never throw: they come back as an outcome with a named reason. Once the
+ * signal aborts, nothing more is written and the outcome is Cancelled, never a failure.
  */
 export async function reconcile(settings: SyncSettings, deps: SyncDeps, options: SyncOptions = {}): Promise<SyncOutcome> {
   const begun = beginRun(settings, deps, options);
@@ -37,6 +40,8 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   if (!decided.ok) return decided.outcome;
   const decision = decided.value;
   const { desired, base } = decision;
+  const cancelledDuring = (during: CancelledDuring, changes: ChangeEntry[] = []) =>
+    cancelled(run, { during, revision: decision.revision, changes, objects: [base, desired.objects], history: decision.summaries });
 
   // Nothing new arrived: report or correct drift (Unchanged, DriftDetected, DriftCorrected).
   if (!decision.isNew) return detectDrift(run, decision);
@@ -48,12 +53,15 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   // A dry run: the server validates the whole revision, nothing is written (DryRun).
   if (options.dryRun) return dryRunRevision(run, decision);
 
-  // Apply in dependency order (ApplyFailed).
+  // Apply in dependency order (ApplyFailed). From here on, an aborted signal stops the
+  // reconcile where it is (Cancelled): no history entry, no rollback, retried on the next start.
   const applied = await applyRevision(run, desired.objects, base);
+  if (isCancelled(run)) return cancelledDuring('apply', applied.entries);
   if (applied.error) return failRevision(run, decision, { reason: SyncReason.ApplyFailed, message: applied.error.message, changes: applied.entries });
 
   // Wait until everything is healthy (HealthCheckFailed).
   const health = await waitHealthy(run, desired.objects);
+  if (isCancelled(run)) return cancelledDuring('health wait', applied.entries);
   if (!health.healthy) {
     const message = `revision ${shortRevision(desired.revision)} did not become healthy: ${health.overall.message}`;
     return failRevision(run, decision, { reason: SyncReason.HealthCheckFailed, message, changes: applied.entries, health });
@@ -62,6 +70,7 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   // Prune what left Git, last and in reverse order (PruneFailed).
   const pruned = settings.prune ? await pruneRemoved(run, base, desired.objects, options.allowEmpty ? { allowEmpty: true } : {}) : { entries: [] };
   const changes = [...applied.entries, ...pruned.entries];
+  if (isCancelled(run)) return cancelledDuring('prune', changes);
   if (pruned.failure) return failRevision(run, decision, { reason: SyncReason.PruneFailed, message: pruned.failure, changes, health });
 
   // Record the good revision: the next sync's base and where a later rollback goes (Synced).

@@ -27,7 +27,8 @@ export function revisionEntry(run: ReconcileRun, decision: Decision, result: His
   const { desired } = decision;
   return {
     revision: desired.revision,
-    action: decision.heldBack === SyncReason.Pinned ? 'rollback' : 'sync',
+    action: decision.heldBack === SyncReason.Pinned || decision.resumesRollbackFrom ? 'rollback' : 'sync',
+    ...(decision.resumesRollbackFrom ? { rolledBackFrom: decision.resumesRollbackFrom } : {}),
     result,
     time: new Date().toISOString(),
     durationMs: Date.now() - run.started,
@@ -40,7 +41,24 @@ export function revisionEntry(run: ReconcileRun, decision: Decision, result: His
 
 /** A healthy revision: recorded as the base of the next sync and where a later rollback goes. */
 export async function recordSuccess(run: ReconcileRun, decision: Decision, changes: ChangeEntry[], health: WaitResult): Promise<SyncOutcome> {
-  const { desired, heldBack, summaries } = decision;
+  const { desired, heldBack, summaries, resumesRollbackFrom } = decision;
+  if (resumesRollbackFrom) {
+    const entry = await recordEntry(run, revisionEntry(run, decision, 'Succeeded', `rolled back from ${shortRevision(resumesRollbackFrom)}: finished a rollback that was cut short`));
+    return finish(run, {
+      result: 'RolledBack',
+      reason: SyncReason.RolledBack,
+      message: `revision ${shortRevision(resumesRollbackFrom)} failed before; finished its rollback to ${shortRevision(desired.revision)}`,
+      revision: decision.revision,
+      failedRevision: resumesRollbackFrom,
+      appliedRevision: desired.revision,
+      lastGoodRevision: desired.revision,
+      changes,
+      health: health.overall,
+      healthDetails: health,
+      inventory: desired.objects.map(refOf),
+      history: entry ? [...summaries, entry] : summaries,
+    });
+  }
   const message = heldBack === SyncReason.Pinned ? `pinned to history entry ${run.options.pinnedEntry}` : `applied ${counted(countWrites(changes), 'change')}`;
   const entry = await recordEntry(run, revisionEntry(run, decision, 'Succeeded', message));
   return finish(run, {

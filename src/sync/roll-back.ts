@@ -11,6 +11,7 @@ import { pruneRemoved } from './prune-removed.js';
 import { recordEntry } from './record.js';
 import type { Decision } from './decide.js';
 import type { RevisionFailure } from './fail-revision.js';
+import { cancelled, isCancelled } from './cancel.js';
 
 interface RollBackInput {
   failure: RevisionFailure;
@@ -32,17 +33,23 @@ export async function rollBack(run: ReconcileRun, decision: Decision, input: Rol
   const started = Date.now();
   run.emit({ type: 'rollback', from: failed.revision, to: lastGood.revision });
 
+  // Cancelled half-way, the rollback is not recorded: the failed revision stays the newest entry.
+  const cancelledWith = (changes: RollbackReport['changes']) =>
+    cancelled(run, { during: 'rollback', revision: decision.revision, changes: [...failure.changes, ...changes], objects: [decision.base, failed.objects, lastGood.objects], history: recorded });
   const applied = await applyRevision(run, lastGood.objects, failed.objects);
+  if (isCancelled(run)) return cancelledWith(applied.entries);
   let changes = applied.entries;
   let message = applied.error?.message ?? '';
   let health: WaitResult | undefined;
   if (!applied.error) {
     health = await waitHealthy(run, lastGood.objects);
+    if (isCancelled(run)) return cancelledWith(changes);
     if (!health.healthy) message = health.overall.message;
     if (settings.prune) {
       // Remove what the failed revision (or the one before it) added that the good one lacks.
       const pruned = await pruneRemoved(run, mergeByKey(decision.base, failed.objects), lastGood.objects, { allowEmpty: true });
       changes = [...changes, ...pruned.entries];
+      if (isCancelled(run)) return cancelledWith(changes);
       if (pruned.failure && !message) message = pruned.failure;
     }
   }

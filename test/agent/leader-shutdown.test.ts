@@ -42,6 +42,8 @@ describe.skipIf(simOnly.skip)('leader election and shutdown', () => {
     await running.shutdown(200);
     expect(Date.now() - started).toBeLessThan(15_000);
     const gs = await bed.client.get({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'slow' });
-    expect(((gs.status as any)?.conditions ?? []).find((c: any) => c.type === 'Ready')?.status).toBe('False');
+    // Cancelled, not failed: no failed revision recorded, retried on the next start.
+    expect(((gs.status as any)?.conditions ?? []).find((c: any) => c.type === 'Ready')).toMatchObject({ status: 'Unknown', reason: 'Cancelled' });
+    expect((gs.status as any)?.failedRevision).toBeUndefined();
   });
 });

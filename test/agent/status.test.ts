@@ -42,6 +42,19 @@ describe('statusFromOutcome', () => {
     expect(failed.failedRevision).toBe('b'.repeat(40));
   });
 
+  it('a cancelled reconcile leaves Ready Unknown, not False, and keeps the revisions it knew', () => {
+    const synced = statusFromOutcome({ previous: undefined, outcome: outcome({}), generation: 1, now: 't1' });
+    const cancelled = statusFromOutcome({
+      previous: synced,
+      outcome: outcome({ result: 'Cancelled', reason: 'Cancelled', message: 'revision bbbbbbb cancelled during the health wait', revision: 'b'.repeat(40), appliedRevision: undefined, lastGoodRevision: undefined, health: undefined }),
+      generation: 1,
+      now: 't2',
+    });
+    expect(cancelled.conditions[0]).toMatchObject({ type: 'Ready', status: 'Unknown', reason: 'Cancelled' });
+    expect(cancelled).toMatchObject({ lastAppliedRevision: 'a'.repeat(40), lastGoodRevision: 'a'.repeat(40), health: 'Healthy' });
+    expect(cancelled.failedRevision).toBeUndefined();
+  });
+
   it('does not ask for a write when only the sync time moved', () => {
     const first = statusFromOutcome({ previous: undefined, outcome: outcome({}), generation: 1, now: '2026-11-22T10:00:00Z' });
     const next = statusFromOutcome({ previous: first, outcome: outcome({}), generation: 1, now: '2026-11-22T10:01:00Z' });

@@ -64,4 +64,12 @@ describe('waitForHealth', () => {
     const result = await waitForHealth(new ScriptedCluster([[]]), [ref('ghost')], { timeoutMs: 0 });
     expect(result.results[0]?.health.status).toBe('Missing');
   });
+
+  it('an aborted wait is cancelled, neither healthy nor timed out, and polls no more', async () => {
+    const cluster = new ScriptedCluster([[deployment('a', 0)]]);
+    const abort = new AbortController();
+    const result = await waitForHealth(cluster, [ref('a')], { timeoutMs: 60_000, intervalMs: 5, signal: abort.signal, onProgress: () => abort.abort() });
+    expect(result).toMatchObject({ healthy: false, timedOut: false, cancelled: true });
+    expect(cluster.lists).toBe(1);
+  });
 });

@@ -1,80 +1,24 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/index.js';
 import type { KubeObject } from '../../src/objects.js';
 import { formatRef } from '../../src/objects.js';
 import { HistoryStore } from '../../src/history/index.js';
-import { reconcile, DEFAULT_SETTINGS, type SyncSettings, type SyncOutcome } from '../../src/sync/index.js';
+import { reconcile, type SyncSettings, type SyncOutcome } from '../../src/sync/index.js';
 import { simOnly, startTestCluster, type TestCluster } from '../support/cluster.js';
+import { configMap, deployment, removeRevisions, revision, settings } from './harness.js';
 
 let cluster: TestCluster;
-const dirs: string[] = [];
 beforeAll(async () => {
   cluster = await startTestCluster({ controllerDelayMs: 30, crdEstablishDelayMs: 60, progressDeadlineMs: 400 });
 });
 afterAll(async () => {
   await cluster.stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  removeRevisions();
 });
-
-/** A directory holding the given manifests: what a commit would hold. */
-function revision(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ferry-rev-'));
-  dirs.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
-
-function settings(namespace: string, dir: string, overrides: Partial<SyncSettings> = {}): SyncSettings {
-  return {
-    namespace,
-    name: 'app',
-    source: { type: 'directory', dir, path: '.' },
-    renderType: 'auto',
-    substitute: {},
-    substituteFrom: [],
-    targetNamespace: namespace,
-    prune: true,
-    selfHeal: true,
-    suspend: false,
-    force: false,
-    healthTimeoutMs: 5_000,
-    rollback: true,
-    historyLimit: 10,
-    ignore: [],
-    intervalMs: DEFAULT_SETTINGS.intervalMs,
-    notify: [],
-    ...overrides,
-  };
-}
 
 const run = (s: SyncSettings, options: Parameters<typeof reconcile>[2] = {}) => reconcile(s, { client: cluster.client }, { pollIntervalMs: 50, ...options });
 const actions = (outcome: SyncOutcome) => Object.fromEntries(outcome.changes.map((c) => [formatRef(c.ref), c.action]));
-
-const configMap = (name: string, data: Record<string, string>) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`;
-const deployment = (name: string, image: string, config = 'web-config') => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: ${name}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-    spec:
-      containers:
-      - name: ${name}
-        image: ${image}
-        envFrom: [{configMapRef: {name: ${config}}}]
-`;
 
 describe('reconcile: one whole sync', () => {
   it('applies a new revision in order, waits for health and records history', async () => {
