@@ -15,12 +15,12 @@ import { replaceObject } from './replace.js';
 import { watchObjects, type WatchEvent, type WatchOptions } from './watch.js';
 import type { WarningHandler } from './warnings.js';
 import type { WriteOptions } from './write-options.js';
-import { silentLogger } from '../log/index.js';
 
 export interface KubeClientOptions extends ConnectionOptions {
   /**
    * Hears every warning the server sends that is not turned into an error (deprecated API
-   * versions, `Warn`-mode unknown fields …). Default: logged at warn level. Settable later too.
+   * versions, `Warn`-mode unknown fields …). Default: logged at warn level through `logger`, or
+   * without one written to stderr as `Warning: …`, as kubectl does. Settable later too.
    */
   onWarning?: WarningHandler;
 }
@@ -58,8 +58,13 @@ export class KubeClient {
       const { body } = await connection.call({ method: 'GET', path, verb: 'discovery', resource: 'discovery', idempotent: true, target: { what: `discovery ${path}` } });
       return body as { resources?: [] };
     });
-    const logger = options.logger ?? silentLogger();
-    this.onWarning = options.onWarning ?? ((warning) => logger.warn({ subject: warning.subject, verb: warning.verb, warning: warning.text }, 'the Kubernetes API warned'));
+    const logger = options.logger;
+    // Without a handler or a logger, warnings go to stderr the way kubectl prints them.
+    this.onWarning =
+      options.onWarning ??
+      (logger
+        ? (warning) => logger.warn({ subject: warning.subject, verb: warning.verb, warning: warning.text }, 'the Kubernetes API warned')
+        : (warning) => void process.stderr.write(`Warning: ${warning.subject}: ${warning.text}\n`));
     this.context = { connection: this.connection, discovery: this.discovery, currentNamespace: this.currentNamespace, onWarning: (warning) => this.onWarning(warning) };
   }
 

@@ -43,6 +43,7 @@ export function registerAgent(program: Command, io: CliIO): void {
       const options = globalOptions(command);
       const logger = createLogger({ format: flags.logFormat, ...(options.verbose ? { level: 'debug' } : {}) });
       const client = connect(options);
+      client.onWarning = (warning) => logger.warn({ subject: warning.subject, verb: warning.verb, warning: warning.text }, 'the Kubernetes API warned');
       const notifications = createNotifications({
         client,
         logger,
