@@ -1,5 +1,6 @@
 import { objectKey, refOf } from '../objects.js';
 import { DEFAULT_CONCURRENCY, type ApplyClient, type ApplyRequest, type ApplyResult } from './apply-request.js';
+import { hasWrites } from './changeset.js';
 import { failedBeforeWriting, plannedEntry } from './entries.js';
 import { asFerryError } from './errors.js';
 import { collectListKeys } from './list-key-schema.js';
@@ -7,7 +8,7 @@ import { withSyncLabels } from './ownership.js';
 import { planLayers, type Plan } from './planner.js';
 import { readLive } from './read-live.js';
 import { resolveKinds } from './resolve.js';
-import { canDryRunNow, checkObjects, dryRunWrites, type ApplyItem, type DiffContext, type OwnershipPolicy } from './validate.js';
+import { canDryRunNow, checkObjects, dryRunWrites, type ApplyItem, type ValidateContext } from './validate.js';
 import { writeLayers } from './write-layers.js';
 
 export type { ApplyClient, ApplyRequest, ApplyResult } from './apply-request.js';
@@ -23,47 +24,55 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   const emit = request.onEvent ?? (() => {});
   const concurrency = request.concurrency ?? DEFAULT_CONCURRENCY;
   const desired = request.desired.map((object) => withSyncLabels(object, request.sync));
-  const ownership: OwnershipPolicy = { sync: request.sync, enforce: request.checkOwnership !== false };
+  const refs = desired.map(refOf);
 
   // 1. Resolve kinds and read live state.
   const resolution = await resolveKinds(client, desired);
   const live = await readLive(client, resolution.objects, concurrency);
-  const diffContext: DiffContext = {
-    base: new Map(request.base.map((object) => [objectKey(refOf(object)), object])),
-    options: { ignore: request.ignore ?? [], listKeys: await collectListKeys(client, resolution.objects, desired) },
+  const context: ValidateContext = {
+    diff: {
+      base: new Map(request.base.map((object) => [objectKey(refOf(object)), object])),
+      options: { ignore: request.ignore ?? [], listKeys: await collectListKeys(client, resolution.objects, desired) },
+    },
+    ownership: { sync: request.sync, enforce: request.checkOwnership !== false },
+    force: request.force ?? false,
   };
 
   // 2. Check ownership and diff; every problem is collected before anything is touched.
-  const checked = checkObjects(resolution.objects, live, diffContext, ownership);
+  const checked = checkObjects(resolution.objects, live, context.diff, context.ownership);
   const problems = [...resolution.problems, ...checked.problems];
-  if (problems.length > 0) return failedBeforeWriting(desired.map(refOf), problems);
-  if (request.diffOnly) return { entries: checked.items.map((item) => plannedEntry(item)) };
+  if (problems.length > 0) return failedBeforeWriting(refs, problems);
+  if (request.diffOnly) return { entries: checked.items.map((item) => plannedEntry(item)), wrote: false };
 
   // 3. Order: dependency layers.
   let plan: Plan;
   try {
     plan = planLayers(desired);
   } catch (error) {
-    return { entries: [], error: asFerryError(error) };
+    return { entries: [], error: asFerryError(error), wrote: false };
   }
 
   // 4. Server dry-run of every write that can be validated now (custom resources of a CRD created
   //    in this apply, and objects in a Namespace it creates, are dry-run just before their write).
   const toValidate = checked.items.filter(canDryRunNow);
   emit({ type: 'dry-run', count: toValidate.length });
-  const refused = await dryRunWrites(client, toValidate, concurrency);
-  if (refused.length > 0) return { ...failedBeforeWriting(desired.map(refOf), refused), plan };
-  if (request.dryRun) return { entries: inPlanOrder(checked.items, plan).map(([item, layer]) => plannedEntry(item, layer)), plan };
+  const { validated, refused } = await dryRunWrites(client, toValidate, context, concurrency);
+  if (refused.length > 0) return { ...failedBeforeWriting(refs, refused.map((r) => r.entry), refused.every((r) => r.retryable)), plan };
+  const items = new Map<string, ApplyItem>(checked.items.map((item) => [objectKey(refOf(item.desired)), item]));
+  for (const item of validated) items.set(objectKey(refOf(item.desired)), item);
+  if (request.dryRun) {
+    const layers = layerIndex(plan);
+    return { entries: [...items.values()].map((item) => plannedEntry(item, layers.get(objectKey(refOf(item.desired))))), plan, wrote: false };
+  }
 
   // 5. Write, layer by layer.
-  const items = new Map(checked.items.map((item) => [objectKey(refOf(item.desired)), item]));
-  const written = await writeLayers(client, plan, items, { diff: diffContext, ownership, request }, emit);
-  return { ...written, plan };
+  const written = await writeLayers(client, plan, items, { ...context, request }, emit);
+  return { ...written, plan, wrote: hasWrites(written.entries) };
 }
 
-/** Each item with the index of the layer the plan puts it in, in the items' order. */
-function inPlanOrder(items: ApplyItem[], plan: Plan): Array<[ApplyItem, number | undefined]> {
-  const layerOf = new Map<string, number>();
-  for (const layer of plan.layers) for (const object of layer.objects) layerOf.set(objectKey(refOf(object)), layer.index);
-  return items.map((item) => [item, layerOf.get(objectKey(refOf(item.desired)))]);
+/** The layer the plan puts each object in, by object key. */
+function layerIndex(plan: Plan): Map<string, number> {
+  const layers = new Map<string, number>();
+  for (const layer of plan.layers) for (const object of layer.objects) layers.set(objectKey(refOf(object)), layer.index);
+  return layers;
 }

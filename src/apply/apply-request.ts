@@ -49,6 +49,17 @@ export interface ApplyResult {
   plan?: Plan;
   /** The first error that stopped the apply; entries say which objects it concerns. */
   error?: FerryError;
+  /**
+   * True when the apply wrote to the cluster. False when it stopped before its first write
+   * (validation failed, or a dry run / diff): there is nothing to roll back.
+   */
+  wrote: boolean;
+  /**
+   * Set when the apply stopped before writing because the cluster changed under it or the
+   * server was briefly unavailable, not because the revision is wrong: try again on the next
+   * reconcile instead of rolling back or recording the revision as failed.
+   */
+  retryable?: boolean;
 }
 
 /** Objects of one layer written (and dry-run) concurrently unless the request says otherwise. */

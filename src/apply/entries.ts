@@ -11,6 +11,7 @@ export function plannedEntry(item: ApplyItem, layer?: number): ChangeEntry {
   const where = layer === undefined ? {} : { layer };
   if (item.state === 'awaits-crd') return { ref, action: 'created', ...where, message: 'custom resource of a CRD created by this sync' };
   const { diff } = item;
+  if (item.recreate) return { ref, action: 'recreated', ...where, diff, message: `immutable field${item.recreate.fields.length === 1 ? '' : 's'} ${item.recreate.fields.join(', ')} changed: would be deleted and created again` };
   const action = diff.action === 'create' ? 'created' : diff.action === 'changed' ? 'configured' : 'unchanged';
   return { ref, action, ...where, diff, message: diff.paths.join(', ') };
 }
@@ -24,7 +25,7 @@ export function skippedEntry(item: ApplyItem, layer: number, message: string): C
  * The result of an apply that stopped before its first write: the failed entries, every other
  * object skipped, and one error naming them all.
  */
-export function failedBeforeWriting(refs: ObjectRef[], problems: ChangeEntry[]): ApplyResult {
+export function failedBeforeWriting(refs: ObjectRef[], problems: ChangeEntry[], retryable = false): ApplyResult {
   const failed = new Set(problems.map((entry) => objectKey(entry.ref)));
   const skipped = refs
     .filter((ref) => !failed.has(objectKey(ref)))
@@ -36,5 +37,5 @@ export function failedBeforeWriting(refs: ObjectRef[], problems: ChangeEntry[]):
       : new ApplyError('APPLY_VALIDATION_FAILED', `${problems.length} objects failed validation, nothing was applied:\n${problems.map((p) => `  ${p.error?.message ?? formatRef(p.ref)}`).join('\n')}`, {
           details: { refs: problems.map((p) => p.ref) },
         });
-  return { entries: [...problems, ...skipped], error };
+  return { entries: [...problems, ...skipped], error, wrote: false, ...(retryable ? { retryable } : {}) };
 }

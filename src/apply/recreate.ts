@@ -1,42 +1,59 @@
-import type { ObjectRef } from '../objects.js';
+import type { KubeObject, ObjectRef } from '../objects.js';
 import { formatRef, refOf } from '../objects.js';
 import { sleep } from '../sleep.js';
-import { InvalidError } from '../kube/index.js';
 import { diffObject } from '../diff/index.js';
 import { FORCE_ANNOTATION } from '../well-known.js';
 import { DEFAULT_DEPENDENCY_TIMEOUT_MS, DEFAULT_POLL_INTERVAL_MS, type ApplyClient, type ApplyRequest } from './apply-request.js';
 import type { ChangeEntry } from './changeset.js';
 import { ApplyError } from './errors.js';
+import { isNeverRecreated } from './immutable.js';
 import { isAnnotationTrue } from './ownership.js';
 import type { CheckedObject } from './validate.js';
 import { resourceVersionOf } from './send-diff.js';
 
-/** True when the server refused a write because it changes an immutable field. */
-export function isImmutableFieldError(error: unknown): error is InvalidError {
-  return error instanceof InvalidError && (error.causes.some((cause) => /immutable/i.test(cause.message)) || /field is immutable/i.test(error.message));
+/** Why deleting data would be wrong, per kind ferry never recreates. */
+const LOSS: Record<string, string> = {
+  PersistentVolumeClaim: 'its data would be lost',
+  PersistentVolume: 'its data would be lost',
+  Namespace: 'everything in it would be deleted',
+  CustomResourceDefinition: 'every custom resource of its kind would be deleted',
+};
+
+/**
+ * The error to report when an object whose immutable `fields` changed may not be recreated:
+ * a kind ferry never deletes, or no opt-in (`spec.force` on the GitSync, or the object's
+ * `ferry.dev/force: "true"`). Undefined when the recreate is allowed.
+ */
+export function refuseRecreate(desired: KubeObject, fields: string[], force: boolean, cause: unknown): ApplyError | undefined {
+  const ref = refOf(desired);
+  const what = `${formatRef(ref)}: cannot change immutable field${fields.length === 1 ? '' : 's'} ${fields.join(', ')}`;
+  if (isNeverRecreated(ref)) {
+    return new ApplyError(
+      'APPLY_IMMUTABLE_FIELD',
+      `${what}; ferry never deletes a ${ref.kind} to recreate it (${LOSS[ref.kind] ?? 'it holds state'}), even with force: change it by hand, or create a new one under another name`,
+      { cause, details: { ref, fields, recreate: 'never' } },
+    );
+  }
+  if (force || isAnnotationTrue(desired, FORCE_ANNOTATION)) return undefined;
+  return new ApplyError(
+    'APPLY_IMMUTABLE_FIELD',
+    `${what}; set the annotation ${FORCE_ANNOTATION}: "true" on it in Git (or spec.force on the GitSync) to let ferry delete and recreate it`,
+    { cause, details: { ref, fields } },
+  );
 }
 
 /**
- * Deletes the object and creates it again, when an immutable field changed and the user opted in
- * (`spec.force` on the GitSync, or the object's `ferry.dev/force` annotation); else a failed entry
- * saying how to opt in.
+ * Deletes the object and creates it again, once validation planned it (an immutable field
+ * changed and the user allowed it). Deletion is Foreground and awaited, so the new object never
+ * meets the old one's dependents (a Job's pods, a Deployment's ReplicaSets).
  */
-export async function recreateObject(client: ApplyClient, object: CheckedObject, layer: number, cause: InvalidError, request: ApplyRequest): Promise<ChangeEntry> {
+export async function recreateObject(client: ApplyClient, object: CheckedObject, layer: number, fields: string[], request: ApplyRequest): Promise<ChangeEntry> {
   const ref = refOf(object.desired);
-  const fields = cause.causes.map((c) => c.field).filter(Boolean).join(', ');
-  if (!request.force && !isAnnotationTrue(object.desired, FORCE_ANNOTATION)) {
-    const error = new ApplyError(
-      'APPLY_IMMUTABLE_FIELD',
-      `${formatRef(ref)}: cannot change immutable field${fields ? ` ${fields}` : ''}; set the annotation ${FORCE_ANNOTATION}: "true" (or spec.force on the GitSync) to let ferry delete and recreate it`,
-      { cause, details: { ref, fields } },
-    );
-    return { ref, layer, action: 'failed', error, message: error.message, diff: object.diff };
-  }
   await client.delete(ref, { propagationPolicy: 'Foreground' });
   await waitUntilGone(client, ref, request);
   const created = diffObject({ desired: object.desired });
   const written = await client.create(created.target ?? object.desired);
-  return { ref, layer, action: 'recreated', diff: created, message: `immutable field${fields ? ` ${fields}` : ''} changed`, ...resourceVersionOf(written) };
+  return { ref, layer, action: 'recreated', diff: created, message: `immutable field${fields.length === 1 ? '' : 's'} ${fields.join(', ')} changed: deleted and created again`, ...resourceVersionOf(written) };
 }
 
 async function waitUntilGone(client: ApplyClient, ref: ObjectRef, request: ApplyRequest): Promise<void> {

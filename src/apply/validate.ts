@@ -1,13 +1,15 @@
 import type { KubeObject } from '../objects.js';
 import { objectKey, refOf } from '../objects.js';
-import type { ApiResource } from '../kube/index.js';
+import { AlreadyExistsError, ConflictError, isPatchTestFailure, isRetryable, type ApiResource } from '../kube/index.js';
 import { diffObject, type DiffOptions, type ObjectDiff } from '../diff/index.js';
 import type { ApplyClient } from './apply-request.js';
 import { mapBounded } from './bounded.js';
 import type { ChangeEntry } from './changeset.js';
 import { asFerryError } from './errors.js';
+import { immutableFieldsOf } from './immutable.js';
 import { checkOwnership } from './ownership.js';
 import type { LiveObjects } from './read-live.js';
+import { refuseRecreate } from './recreate.js';
 import type { ResolvedObject } from './resolve.js';
 import { isWrite, sendDiff } from './send-diff.js';
 
@@ -23,6 +25,8 @@ export interface CheckedObject {
   resource: ApiResource;
   live?: KubeObject;
   diff: ObjectDiff;
+  /** Immutable fields changed and the user allowed a recreate: delete it and create it again. */
+  recreate?: { fields: string[] };
 }
 
 /** What the dry run and the writes work on. */
@@ -38,10 +42,33 @@ export interface OwnershipPolicy {
   enforce: boolean;
 }
 
+/** Everything validation needs besides the objects. */
+export interface ValidateContext {
+  diff: DiffContext;
+  ownership: OwnershipPolicy;
+  /** spec.force of the GitSync: recreate objects whose immutable fields changed. */
+  force: boolean;
+}
+
+/** A refused object: its failed entry, and whether trying again later may succeed (a conflict, not a bad manifest). */
+export interface Refusal {
+  entry: ChangeEntry;
+  retryable: boolean;
+}
+
+/** A concurrent writer gets this many fresh reads before validation gives up (and says to retry). */
+const VALIDATION_RETRIES = 5;
+
 /** The three-way diff of one object against its base and live state. */
 export function diffWithBase(desired: KubeObject, live: KubeObject | undefined, context: DiffContext): ObjectDiff {
   const base = context.base.get(objectKey(refOf(desired)));
   return diffObject({ desired, ...(base ? { base } : {}), ...(live ? { live } : {}) }, context.options);
+}
+
+/** The object against a fresh read of its live state (absent: it was deleted meanwhile). */
+export function rediffed(object: CheckedObject, live: KubeObject | undefined, context: DiffContext): CheckedObject {
+  const { live: _stale, recreate: _planned, ...rest } = object;
+  return { ...rest, ...(live ? { live } : {}), diff: diffWithBase(object.desired, live, context) };
 }
 
 /**
@@ -57,9 +84,9 @@ export function checkObjects(objects: ResolvedObject[], live: LiveObjects, conte
       continue;
     }
     const current = live.get(objectKey(refOf(object.desired)));
-    const conflict = current && ownership.enforce ? checkOwnership(object.desired, current, ownership.sync) : undefined;
+    const conflict = ownershipProblem(object.desired, current, ownership);
     if (conflict) {
-      problems.push({ ref: refOf(object.desired), action: 'failed', error: conflict, message: conflict.message });
+      problems.push(conflict);
       continue;
     }
     checked.push({ state: 'checked', desired: object.desired, resource: object.resource, ...(current ? { live: current } : {}), diff: diffWithBase(object.desired, current, context), dryRunDeferred: false });
@@ -77,32 +104,97 @@ export function canDryRunNow(item: ApplyItem): item is Extract<ApplyItem, { stat
   return item.state === 'checked' && !item.dryRunDeferred && isWrite(item.diff);
 }
 
-/** Server dry-run of every write; returns the objects the server refused, as failed entries. */
-export async function dryRunWrites(client: ApplyClient, items: CheckedObject[], concurrency: number): Promise<ChangeEntry[]> {
-  const failures = await mapBounded(items, concurrency, async (item): Promise<ChangeEntry | undefined> => {
-    try {
-      await sendDiff(client, item, { dryRun: true });
-      return undefined;
-    } catch (error) {
-      const ferryError = asFerryError(error, item.desired);
-      return { ref: refOf(item.desired), action: 'failed', error: ferryError, message: ferryError.message };
-    }
+/**
+ * Server dry-run of every write. Returns the objects as validated (a concurrent write may have
+ * changed their live state and diff; an immutable change may have become a planned recreate),
+ * and the refusals.
+ */
+export async function dryRunWrites<T extends CheckedObject>(client: ApplyClient, items: T[], context: ValidateContext, concurrency: number): Promise<{ validated: T[]; refused: Refusal[] }> {
+  const results = await mapBounded(items, concurrency, (item) => validateWrite(client, item, context));
+  const validated: T[] = [];
+  const refused: Refusal[] = [];
+  results.forEach((result, index) => {
+    if ('entry' in result) refused.push(result);
+    else validated.push({ ...(items[index] as T), ...result });
   });
-  return failures.filter((entry): entry is ChangeEntry => entry !== undefined);
+  return { validated, refused };
+}
+
+/**
+ * Asks the server whether one object's write would be accepted, without writing. The dry run
+ * carries no resourceVersion test: it writes nothing that could overwrite anyone, and a status
+ * update by a controller between ferry's read and its dry run must not fail validation. When the
+ * patch no longer applies to the live object (someone else changed it) or a create finds the
+ * object already there, ferry reads again and recomputes, as writes do. An immutable field that
+ * changed becomes a planned recreate when force allows it, validated by a dry-run create.
+ */
+export async function validateWrite(client: ApplyClient, object: CheckedObject, context: ValidateContext): Promise<CheckedObject | Refusal> {
+  const ref = refOf(object.desired);
+  let current = object;
+  for (let attempt = 1; ; attempt++) {
+    if (!isWrite(current.diff)) return current;
+    try {
+      await sendDiff(client, withoutVersionTest(current), { dryRun: true });
+      return current;
+    } catch (error) {
+      if (attempt < VALIDATION_RETRIES && (isPatchTestFailure(error) || error instanceof AlreadyExistsError || error instanceof ConflictError)) {
+        const live = (await client.getOrNull(ref)) ?? undefined;
+        const conflict = ownershipProblem(current.desired, live, context.ownership);
+        if (conflict) return { entry: conflict, retryable: false };
+        current = rediffed(current, live, context.diff);
+        continue;
+      }
+      const fields = current.diff.action === 'changed' ? immutableFieldsOf(ref, error) : undefined;
+      if (fields) return planRecreate(client, current, fields, error, context);
+      const ferryError = asFerryError(error, current.desired);
+      return { entry: { ref, action: 'failed', error: ferryError, message: ferryError.message, diff: current.diff }, retryable: isTransient(error) };
+    }
+  }
 }
 
 /**
  * Resolves, reads, checks and dry-runs a custom resource whose CRD this apply created, once the
- * CRD is Established. Returns the checked object, or the entry saying why it cannot be written.
+ * CRD is Established. Returns the validated object, or why it cannot be written.
  */
-export async function checkAfterCrd(client: ApplyClient, desired: KubeObject, context: DiffContext, ownership: OwnershipPolicy): Promise<CheckedObject | ChangeEntry> {
+export async function checkAfterCrd(client: ApplyClient, desired: KubeObject, context: ValidateContext): Promise<CheckedObject | Refusal> {
   const ref = refOf(desired);
   client.invalidateDiscovery();
   const resource = await client.resourceFor(desired.apiVersion, desired.kind);
   const live = (await client.getOrNull(ref)) ?? undefined;
+  const conflict = ownershipProblem(desired, live, context.ownership);
+  if (conflict) return { entry: conflict, retryable: false };
+  return validateWrite(client, { desired, resource, ...(live ? { live } : {}), diff: diffWithBase(desired, live, context.diff) }, context);
+}
+
+/** A recreate the user allowed, validated as the create it will be (the server answers AlreadyExists only after validating it). */
+async function planRecreate(client: ApplyClient, object: CheckedObject, fields: string[], cause: unknown, context: ValidateContext): Promise<CheckedObject | Refusal> {
+  const ref = refOf(object.desired);
+  const refusal = refuseRecreate(object.desired, fields, context.force, cause);
+  if (refusal) return { entry: { ref, action: 'failed', error: refusal, message: refusal.message, diff: object.diff }, retryable: false };
+  const created = diffObject({ desired: object.desired });
+  try {
+    await client.create(created.target ?? object.desired, { dryRun: true });
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) {
+      const ferryError = asFerryError(error, object.desired);
+      return { entry: { ref, action: 'failed', error: ferryError, message: ferryError.message, diff: object.diff }, retryable: isTransient(error) };
+    }
+  }
+  return { ...object, recreate: { fields } };
+}
+
+function ownershipProblem(desired: KubeObject, live: KubeObject | undefined, ownership: OwnershipPolicy): ChangeEntry | undefined {
   const conflict = live && ownership.enforce ? checkOwnership(desired, live, ownership.sync) : undefined;
-  if (conflict) return { ref, action: 'failed', error: conflict, message: conflict.message };
-  const checked: CheckedObject = { desired, resource, ...(live ? { live } : {}), diff: diffWithBase(desired, live, context) };
-  if (isWrite(checked.diff)) await sendDiff(client, checked, { dryRun: true });
-  return checked;
+  return conflict ? { ref: refOf(desired), action: 'failed', error: conflict, message: conflict.message } : undefined;
+}
+
+/** The object with its patch stripped of the leading resourceVersion test, for a dry run. */
+function withoutVersionTest(object: CheckedObject): CheckedObject {
+  if (object.diff.action !== 'changed') return object;
+  return { ...object, diff: { ...object.diff, patch: object.diff.patch.filter((op) => !(op.op === 'test' && op.path === '/metadata/resourceVersion')) } };
+}
+
+/** Errors that say the cluster was busy or changing, not that the revision is wrong. */
+function isTransient(error: unknown): boolean {
+  return isRetryable(error, true) || isPatchTestFailure(error) || error instanceof ConflictError || error instanceof AlreadyExistsError;
 }
