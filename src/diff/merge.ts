@@ -1,9 +1,11 @@
 import type { KubeObject } from '../objects.js';
 import { groupOf, isJsonObject } from '../objects.js';
 import { isDeepStrictEqual } from 'node:util';
-import { keyValue, listKeyFor, type ListKeySchema } from './list-keys.js';
+import { builtinSchema } from './builtin-schemas.js';
 import { prepareObject, pruneEmpty } from './normalize.js';
 import { quantitiesEqual } from './quantity.js';
+import { dropsEmptyField, fieldCursor, isMapCursor, itemCursor, rootCursor, type KindSchema, type ListSemantics, type SchemaCursor } from './schema.js';
+import { applyOneOf } from './unions.js';
 
 /** A rule that keeps fields out of diffs and patches (e.g. `/spec/replicas` scaled by an HPA). */
 export interface IgnoreRule {
@@ -14,91 +16,194 @@ export interface IgnoreRule {
   jsonPointers: string[];
 }
 
+/**
+ * Schemas of custom kinds by `apiVersion/Kind` (`example.com/v1/Widget`), as listKeysFromCrd
+ * returns them. Kept so callers that collect CRD schemas into one table keep working; pass
+ * `DiffOptions.schema` instead.
+ */
+export type ListKeySchema = Record<string, KindSchema>;
+
 export interface DiffOptions {
   ignore?: IgnoreRule[];
+  /**
+   * The object's schema, from the server: `schemaFromOpenApi(document, gvk)` or
+   * `schemaFromCrd(crd, version)`. Without it, built-in kinds merge by the built-in table
+   * (what a 1.32 server's documents say) and other kinds by no schema: every list atomic,
+   * scalars compared as written.
+   */
+  schema?: KindSchema;
+  /** @deprecated Schemas of custom kinds by `apiVersion/Kind` (listKeysFromCrd); use `schema`. */
   listKeys?: ListKeySchema;
 }
 
-/** Fields whose int-or-string values the server may hold in the other spelling. */
-const INT_OR_STRING = /^(port|targetPort|containerPort|maxSurge|maxUnavailable|minAvailable|number)$/;
+/** The schema a diff of `object` uses: the caller's, else a legacy CRD table entry, else the built-in one. */
+export function schemaFor(object: KubeObject, options: DiffOptions): KindSchema | undefined {
+  const { schema } = options;
+  if (schema) {
+    if (schema.group !== groupOf(object.apiVersion) || schema.kind !== object.kind) {
+      throw new Error(`diff: the schema given is for ${schema.group ? `${schema.group}/` : ''}${schema.kind}, the object is ${object.apiVersion} ${object.kind}`);
+    }
+    return schema;
+  }
+  return options.listKeys?.[`${object.apiVersion}/${object.kind}`] ?? builtinSchema(object.apiVersion, object.kind);
+}
 
 /**
  * The three-way merge: what the object should become. Starts from live; every field desired sets
- * takes desired's value (maps merged recursively, keyed lists merged by key, other lists
- * replaced); every field or keyed entry the base set and desired no longer sets is removed;
- * everything else (server defaults, other controllers' fields) stays as live has it.
+ * takes desired's value (maps merged recursively, lists as the schema says: `map` lists by key,
+ * `set` lists by value, atomic lists and objects replaced); every field or entry the base set
+ * and desired no longer sets is removed; everything else (server defaults, other controllers'
+ * fields) stays as live has it. Scalars compare by value only where the schema says they are
+ * quantities or int-or-string.
  */
 export function computeTarget(input: { base?: KubeObject; desired: KubeObject; live: KubeObject }, options: DiffOptions = {}): KubeObject {
   const desired = prepareObject(input.desired);
   const base = input.base ? prepareObject(input.base) : undefined;
-  const context: MergeContext = { kind: input.desired.kind, listKeys: options.listKeys ?? {} };
-  const target = mergeValue(structuredClone(input.live), desired, base, [], context) as KubeObject;
+  const root = rootCursor(schemaFor(input.desired, options));
+  const target = mergeValue(structuredClone(input.live), desired, base, root, false) as KubeObject;
   applyIgnoreRules(target, input.live, options.ignore ?? []);
   return target;
 }
 
-interface MergeContext {
-  kind: string;
-  listKeys: ListKeySchema;
-}
-
-function mergeValue(live: unknown, desired: unknown, base: unknown, path: string[], context: MergeContext): unknown {
+/**
+ * Merges desired into live at one place. `dropsEmpty`: the place is a struct field the server
+ * drops when empty, so an empty desired value where live has none is already in effect.
+ * Returns undefined for "no field here".
+ */
+function mergeValue(live: unknown, desired: unknown, base: unknown, at: SchemaCursor, dropsEmpty: boolean): unknown {
   if (isJsonObject(desired)) {
+    if (at.node?.atomic) return mergeAtomic(live, desired, base, at);
     const result: Record<string, unknown> = isJsonObject(live) ? { ...live } : {};
+    const fieldsDropEmpty = dropsEmptyField(at);
     for (const [key, value] of Object.entries(desired)) {
-      result[key] = mergeValue(result[key], value, isJsonObject(base) ? base[key] : undefined, [...path, key], context);
+      const merged = mergeValue(result[key], value, isJsonObject(base) ? base[key] : undefined, fieldCursor(at, key), fieldsDropEmpty);
+      if (merged === undefined) delete result[key];
+      else result[key] = merged;
     }
     if (isJsonObject(base)) {
       for (const key of Object.keys(base)) if (!(key in desired)) delete result[key];
     }
+    applyOneOf(result, desired, at.typeName);
     return result;
   }
   if (Array.isArray(desired)) {
-    const keys = listKeyFor(context.kind, path, context.listKeys);
-    if (keys && Array.isArray(live)) return mergeKeyedList(live, desired, Array.isArray(base) ? base : [], keys, path, context);
-    // Atomic list: keep live's when it only adds server values inside desired's elements.
-    if (Array.isArray(live) && live.length === desired.length && desired.every((element, i) => isSubset(element, live[i]))) return live;
-    return desired;
+    const list = at.node?.list;
+    if (list?.type === 'map' && Array.isArray(live)) return mergeMapList(live, desired, Array.isArray(base) ? base : [], list, at);
+    if (list?.type === 'set' && Array.isArray(live)) return mergeSet(live, desired, Array.isArray(base) ? base : []);
+    return mergeAtomic(live, desired, base, at);
   }
-  if (live !== undefined && desired !== live) {
-    if (quantitiesEqual(desired, live)) return live;
-    const field = path[path.length - 1] ?? '';
-    if (INT_OR_STRING.test(field) && String(desired) === String(live)) return live;
-  }
-  return desired;
+  if (live === undefined) return dropsEmpty && isEmptyScalar(desired) ? undefined : desired;
+  return desired === live || sameScalar(desired, live, at) ? live : desired;
 }
 
-function mergeKeyedList(live: unknown[], desired: unknown[], base: unknown[], keys: string[], path: string[], context: MergeContext): unknown[] {
-  const sameKey = (a: unknown, b: unknown) => keys.every((key) => keyValue(a, key) === keyValue(b, key));
+/**
+ * An atomic list or object is desired's, unless live holds the same plus only what the server
+ * filled in (defaults inside the elements): then live's, so defaults are not drift.
+ */
+function mergeAtomic(live: unknown, desired: unknown, base: unknown, at: SchemaCursor): unknown {
+  return live !== undefined && isSubset(desired, live, at) && addsNothingFromBase(desired, live, base) ? live : desired;
+}
+
+/** True when every field live has beyond desired is one the base did not set (so Git did not remove it). */
+function addsNothingFromBase(desired: unknown, live: unknown, base: unknown): boolean {
+  if (base === undefined) return true;
+  if (isJsonObject(desired) && isJsonObject(live)) {
+    return Object.keys(live).every((key) => (key in desired ? addsNothingFromBase(desired[key], live[key], isJsonObject(base) ? base[key] : undefined) : !(isJsonObject(base) && key in base)));
+  }
+  if (Array.isArray(desired) && Array.isArray(live)) {
+    return desired.every((element, i) => addsNothingFromBase(element, live[i], Array.isArray(base) ? base[i] : undefined));
+  }
+  return true;
+}
+
+/** The identity of a `map` list entry (its key values, defaults filled in), or undefined when a key is missing. */
+function entryKey(element: unknown, list: Extract<ListSemantics, { type: 'map' }>): string | undefined {
+  if (!isJsonObject(element)) return undefined;
+  const values: unknown[] = [];
+  for (const key of list.keys) {
+    const value = element[key] ?? list.keyDefaults?.[key];
+    if (value === undefined || value === null) return undefined;
+    values.push(value);
+  }
+  return JSON.stringify(values);
+}
+
+function mergeMapList(live: unknown[], desired: unknown[], base: unknown[], list: Extract<ListSemantics, { type: 'map' }>, at: SchemaCursor): unknown[] {
+  const items = itemCursor(at);
+  const index = (elements: unknown[]) => {
+    const byKey = new Map<string, unknown>();
+    for (const element of elements) {
+      const key = entryKey(element, list);
+      if (key !== undefined && !byKey.has(key)) byKey.set(key, element);
+    }
+    return byKey;
+  };
+  const liveByKey = index(live);
+  const baseByKey = index(base);
+  const desiredKeys = new Set<string>();
   const result: unknown[] = desired.map((element) => {
-    const liveElement = live.find((candidate) => sameKey(candidate, element));
-    const baseElement = base.find((candidate) => sameKey(candidate, element));
-    return liveElement === undefined ? element : mergeValue(liveElement, element, baseElement, [...path, '[]'], context);
+    const key = entryKey(element, list);
+    // An entry without its key has no identity: it is Git's as written, never merged into another.
+    if (key === undefined) return element;
+    desiredKeys.add(key);
+    const liveElement = liveByKey.get(key);
+    return liveElement === undefined ? element : mergeValue(liveElement, element, baseByKey.get(key), items, false);
   });
   // Entries only live has (a webhook's sidecar, another writer's env var) stay, unless ferry
   // applied them before and Git dropped them.
   for (const element of live) {
-    const inDesired = desired.some((candidate) => sameKey(candidate, element));
-    const inBase = base.some((candidate) => sameKey(candidate, element));
-    if (!inDesired && !inBase) result.push(element);
+    const key = entryKey(element, list);
+    if (key === undefined ? !includesEqual(desired, element) && !includesEqual(base, element) : !desiredKeys.has(key) && !baseByKey.has(key)) result.push(element);
   }
   return result;
 }
 
-/** True when every field of `part` has the same value in `whole` (server-added fields allowed). */
-export function isSubset(part: unknown, whole: unknown): boolean {
+/** A `set` list: desired's values, then live's others unless Git dropped them. */
+function mergeSet(live: unknown[], desired: unknown[], base: unknown[]): unknown[] {
+  return [...desired, ...live.filter((value) => !includesEqual(desired, value) && !includesEqual(base, value))];
+}
+
+function includesEqual(values: unknown[], value: unknown): boolean {
+  return values.some((candidate) => isDeepStrictEqual(candidate, value));
+}
+
+/**
+ * True when every field of `part` has the same value in `whole`: server-added fields allowed
+ * in structs (and, for a typed kind, the server may have dropped an empty one), maps must have
+ * the same keys, lists the same length.
+ */
+function isSubset(part: unknown, whole: unknown, at: SchemaCursor): boolean {
   if (isJsonObject(part)) {
     if (!isJsonObject(whole)) return false;
-    return Object.entries(part).every(([key, value]) => isSubset(value, whole[key]) || (isEmpty(value) && whole[key] === undefined));
+    if (isMapCursor(at) && Object.keys(whole).some((key) => !(key in part))) return false;
+    const fieldsDropEmpty = dropsEmptyField(at);
+    return Object.entries(part).every(([key, value]) => {
+      if (whole[key] === undefined && (isEmpty(value) || (fieldsDropEmpty && isEmptyScalar(value)))) return true;
+      return isSubset(value, whole[key], fieldCursor(at, key));
+    });
   }
   if (Array.isArray(part)) {
-    return Array.isArray(whole) && part.length === whole.length && part.every((element, i) => isSubset(element, whole[i]));
+    const items = itemCursor(at);
+    return Array.isArray(whole) && part.length === whole.length && part.every((element, i) => isSubset(element, whole[i], items));
   }
-  return part === whole || quantitiesEqual(part, whole);
+  return part === whole || sameScalar(part, whole, at);
+}
+
+/** Scalars that mean the same where the schema says how to read them: `0.5` = `500m`, `8080` = `"8080"`. */
+function sameScalar(a: unknown, b: unknown, at: SchemaCursor): boolean {
+  const scalar = at.node?.scalar;
+  if (scalar === 'quantity') return quantitiesEqual(a, b);
+  if (scalar === 'int-or-string') return (typeof a === 'string' || typeof a === 'number') && (typeof b === 'string' || typeof b === 'number') && String(a) === String(b);
+  return false;
 }
 
 function isEmpty(value: unknown): boolean {
   return value === null || (Array.isArray(value) && value.length === 0) || (isJsonObject(value) && Object.keys(value).length === 0);
+}
+
+/** The values Go's `omitempty` leaves out. */
+function isEmptyScalar(value: unknown): boolean {
+  return value === '' || value === false || value === 0;
 }
 
 /** Puts live's value back at every ignored pointer, so the field is neither drift nor patched. */

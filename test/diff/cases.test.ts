@@ -3,16 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import jsonpatch from 'fast-json-patch';
 import type { KubeObject } from '../../src/objects.js';
-import { computeTarget, diffObject, listKeysFromCrd, normalizeObject, type IgnoreRule } from '../../src/diff/index.js';
+import { computeTarget, diffObject, normalizeObject, type DiffOptions, type IgnoreRule } from '../../src/diff/index.js';
+import { crdSchema, serverSchema } from './support/schemas.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
-const WIDGET_CRD = JSON.parse(readFileSync(new URL('../fixtures/kube-apiserver-1.19/15-crd-customresourcedefinition.json', import.meta.url), 'utf8')).stored as KubeObject;
 
 interface Expected {
   action: string;
   paths?: string[];
   targetContainers?: string[];
   ignore?: IgnoreRule[];
+  /** A custom resource's CRD (by name): its schema drives the merge. */
   crd?: string;
 }
 
@@ -23,17 +24,30 @@ const read = (dir: string, part: string): KubeObject | undefined => {
 
 const cases = readdirSync(FIXTURES).sort();
 
+/**
+ * Every case runs with each schema a sync can have: the server's OpenAPI v3 (the 1.32
+ * documents), and none (a server without `/openapi/v3`: the built-in table). A custom resource
+ * runs with its CRD's schema, or none when the case names no CRD.
+ */
+const runs: Array<[string, string, DiffOptions]> = cases.flatMap((dir): Array<[string, string, DiffOptions]> => {
+  const expected = parse(readFileSync(new URL(`${dir}/expected.yaml`, FIXTURES), 'utf8')) as Expected;
+  const object = (read(dir, 'desired') ?? read(dir, 'live')) as KubeObject;
+  if (expected.crd) return [[dir, 'the CRD schema', { schema: crdSchema(expected.crd, object.apiVersion) }]];
+  const server = serverSchema(object.apiVersion, object.kind);
+  return [...(server ? [[dir, 'the server OpenAPI', { schema: server }] as [string, string, DiffOptions]] : []), [dir, 'no OpenAPI', {}]];
+});
+
 describe('three-way diff, one fixture folder per case', () => {
   it('has at least 40 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(cases)('%s', (dir) => {
+  it.each(runs)('%s (with %s)', (dir, _schema, schemaOptions) => {
     const expected = parse(readFileSync(new URL(`${dir}/expected.yaml`, FIXTURES), 'utf8')) as Expected;
     const base = read(dir, 'base');
     const desired = read(dir, 'desired');
     const live = read(dir, 'live');
-    const options = { ignore: expected.ignore ?? [], listKeys: expected.crd ? listKeysFromCrd(WIDGET_CRD) : {} };
+    const options: DiffOptions = { ignore: expected.ignore ?? [], ...schemaOptions };
     const diff = diffObject({ ...(base ? { base } : {}), ...(desired ? { desired } : {}), ...(live ? { live } : {}) }, options);
     expect(diff.action).toBe(expected.action);
     if (expected.paths) expect(diff.paths).toEqual(expected.paths);
