@@ -11,6 +11,7 @@ import { KubeApiError } from './errors.js';
 import { getObject, getObjectOrNull } from './get.js';
 import { listObjects, listPage, type ListOptions, type ListPage } from './list.js';
 import { jsonPatchObject, mergePatchObject } from './patch.js';
+import { OpenApiV3, type OpenApiDocument } from './openapi.js';
 import { replaceObject } from './replace.js';
 import { watchObjects, type WatchEvent, type WatchOptions } from './watch.js';
 import type { WarningHandler } from './warnings.js';
@@ -41,6 +42,7 @@ export class KubeClient {
 
   private readonly connection: Connection;
   private readonly discovery: Discovery;
+  private readonly openApi: OpenApiV3;
   private readonly context: VerbContext;
 
   static fromConfig(options: KubeConfigOptions & KubeClientOptions = {}): KubeClient {
@@ -57,6 +59,10 @@ export class KubeClient {
     this.discovery = new Discovery(async (path) => {
       const { body } = await connection.call({ method: 'GET', path, verb: 'discovery', resource: 'discovery', idempotent: true, target: { what: `discovery ${path}` } });
       return body as { resources?: [] };
+    });
+    this.openApi = new OpenApiV3(async (path) => {
+      const { body } = await connection.call({ method: 'GET', path, verb: 'openapi', resource: 'openapi', idempotent: true, target: { what: `OpenAPI ${path.replace(/\?.*$/, '')}` } });
+      return body;
     });
     const logger = options.logger;
     // Without a handler or a logger, warnings go to stderr the way kubectl prints them.
@@ -95,8 +101,19 @@ export class KubeClient {
     return (await this.resourceFor(apiVersion, kind)).namespaced;
   }
 
+  /** Forgets what discovery and OpenAPI said (after CRDs changed): the next lookups ask again. */
   invalidateDiscovery(): void {
     this.discovery.invalidate();
+    this.openApi.invalidate();
+  }
+
+  /**
+   * The server's OpenAPI v3 document of one group version (`v1`, `apps/v1`, a CRD's
+   * `example.com/v1`) as raw JSON, cached until `invalidateDiscovery`; `undefined` when the server
+   * serves no OpenAPI v3 or does not describe that group version, so callers can fall back.
+   */
+  openApiV3(groupVersion: string): Promise<OpenApiDocument | undefined> {
+    return this.openApi.document(groupVersion);
   }
 
   async serverVersion(): Promise<{ major: string; minor: string; gitVersion: string }> {

@@ -14,6 +14,7 @@ export type { WatchEvent, WatchOptions } from './watch.js';
 export type { JsonPatchOperation } from '../objects.js';
 export { loadKubeConfig, contextNamespace, type KubeConfigOptions } from './config.js';
 export type { ApiResource } from './discovery.js';
+export type { OpenApiDocument } from './openapi.js';
 export {
   KubeApiError,
   NotFoundError,

@@ -6,7 +6,7 @@
  * server was asked. A request no exchange matches gets the real server's 404.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,6 +58,24 @@ export function fixture(version: '1.19' | '1.32', name: string): RecordedExchang
 /** The discovery answers of a fixture set (`/api`, `/apis`, and the group versions captured). */
 export function discoveryExchanges(version: '1.19' | '1.32'): RecordedExchange[] {
   return ['case-discovery-api', 'case-discovery-apis', 'case-discovery-api-v1', 'case-discovery-apps-v1', 'case-discovery-example-v1'].map((name) => fixture(version, name));
+}
+
+/**
+ * The captured OpenAPI v3 documents as the server serves them: the index at `/openapi/v3` and
+ * each captured group version at the hashed URL the index names (`openapi-v3/apis_apps_v1.json`
+ * is `apis/apps/v1`).
+ */
+export function openApiExchanges(version: '1.32'): RecordedExchange[] {
+  const dir = new URL(`kube-apiserver-${version}/openapi-v3/`, FIXTURES);
+  const index = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8')) as { paths: Record<string, { serverRelativeURL: string }> };
+  const exchanges: RecordedExchange[] = [{ method: 'GET', path: '/openapi/v3', status: 200, responseContentType: 'application/json', body: index }];
+  for (const file of readdirSync(dir)) {
+    if (file === 'index.json') continue;
+    const key = file.replace(/\.json$/, '').replace(/_/g, '/');
+    const url = index.paths[key]?.serverRelativeURL;
+    if (url) exchanges.push({ method: 'GET', path: url, status: 200, responseContentType: 'application/json', body: readFileSync(new URL(file, dir), 'utf8') });
+  }
+  return exchanges;
 }
 
 const NOT_FOUND = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 };
