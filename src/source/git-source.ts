@@ -6,21 +6,22 @@ import git, { Errors } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import type { Logger } from '../log/index.js';
 import { silentLogger, stripUrlCredentials } from '../log/index.js';
+import { describeError } from '../errors.js';
 import {
   AuthenticationError,
-  FileTooLargeError,
   PathNotFoundError,
   RefNotFoundError,
   RepositoryNotFoundError,
   SourceError,
   SourceTimeoutError,
   SourceUnreachableError,
-  UnsafePathError,
 } from './errors.js';
 import { describeRef, highestMatchingTag } from './refs.js';
-import { isUnder, normalizeSyncPath, resolveLinkTarget } from './safe-path.js';
-import type { GitCredentials, GitRef, SourceFile } from './types.js';
-import { CommitFilesCache } from './files-cache.js';
+import { normalizeSyncPath } from './safe-path.js';
+import type { GitCredentials, GitRef, SourceFile, SourceTree } from './types.js';
+import { ObjectCache } from './object-cache.js';
+import { GitObjectReader } from './git-objects.js';
+import { GitCommitTree } from './git-tree.js';
 
 export interface GitSourceOptions {
   /** Where repositories are cached, one directory per repository URL. */
@@ -29,8 +30,8 @@ export interface GitSourceOptions {
   timeoutMs?: number;
   /** Files larger than this are refused (default 5 MiB). */
   maxFileBytes?: number;
-  /** Files of recently read commits kept in memory, in bytes (default 32 MiB; 0 turns it off). */
-  filesCacheBytes?: number;
+  /** Git objects (trees and blobs) kept in memory once read, in bytes (default 32 MiB; 0 turns it off). */
+  objectCacheBytes?: number;
   logger?: Logger;
 }
 
@@ -57,7 +58,9 @@ const HAVE_BRANCH = 'ferry-last';
  */
 export class GitSource {
   private readonly inFlight = new Map<string, Promise<FetchResult>>();
-  private readonly filesCache: CommitFilesCache;
+  private readonly objects: ObjectCache;
+  /** How each repository was last fetched, to clone a commit again when its cache breaks. */
+  private readonly lastFetch = new Map<string, { url: string; credentials: GitCredentials | undefined }>();
   private readonly timeoutMs: number;
   private readonly maxFileBytes: number;
   private readonly logger: Logger;
@@ -66,7 +69,7 @@ export class GitSource {
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxFileBytes = options.maxFileBytes ?? 5 * 1024 * 1024;
     this.logger = options.logger ?? silentLogger();
-    this.filesCache = new CommitFilesCache(options.filesCacheBytes ?? 32 * 1024 * 1024);
+    this.objects = new ObjectCache(options.objectCacheBytes ?? 32 * 1024 * 1024);
   }
 
   /** Resolves `ref` on the remote and makes its commit available locally. */
@@ -75,63 +78,55 @@ export class GitSource {
     const key = `${dir}|${JSON.stringify(ref)}`;
     const running = this.inFlight.get(key);
     if (running) return running;
+    this.lastFetch.set(dir, { url, credentials });
     const work = this.withTimeout(url, this.fetchNow(url, dir, ref, credentials), signal).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, work);
     return work;
   }
 
-  /** The files under `path` at `commit` (fetched before), sorted by path. */
-  async readFiles(url: string, commit: string, path?: string): Promise<SourceFile[]> {
-    const dir = this.cacheDirFor(url);
-    const root = normalizeSyncPath(path);
-    const cacheKey = `${dir}|${commit}|${root}`;
-    const cached = this.filesCache.get(cacheKey);
-    if (cached) return cached;
-    const files = await this.readFilesFromGit(url, dir, commit, root);
-    this.filesCache.set(cacheKey, files);
-    return files;
+  /**
+   * The files of `commit` (fetched before), read on demand: listing reads tree objects only, a
+   * file's content is read when asked for, and the size limit applies to what is read. When the
+   * cache cannot be read, the commit is cloned again once.
+   */
+  async tree(url: string, commit: string): Promise<SourceTree> {
+    return this.openTree(url, commit, false);
   }
 
-  private async readFilesFromGit(url: string, dir: string, commit: string, root: string): Promise<SourceFile[]> {
-    const files: SourceFile[] = [];
-    const links: Array<{ path: string; target: string }> = [];
-    let sawRoot = root === '';
-    await git.walk({
-      fs,
-      dir,
-      trees: [git.TREE({ ref: commit })],
-      map: async (filepath, [entry]) => {
-        if (!entry) return null;
-        if (filepath === '.') return true;
-        // Skip subtrees that neither lead to nor lie under the sync path.
-        if (!isUnder(filepath, root) && !isUnder(root, filepath)) return null;
-        if (filepath === root) sawRoot = true;
-        const type = await entry.type();
-        if (type !== 'blob' || !isUnder(filepath, root)) return true;
-        const mode = await entry.mode();
-        const content = Buffer.from((await entry.content()) ?? new Uint8Array());
-        if (mode === 0o120000) {
-          links.push({ path: filepath, target: content.toString('utf8') });
-          return true;
-        }
-        if (content.length > this.maxFileBytes) throw this.tooLarge(filepath, content.length);
-        files.push({ path: filepath, content, blobId: await entry.oid() });
-        return true;
-      },
+  private async openTree(url: string, commit: string, wholeRepository: boolean): Promise<SourceTree> {
+    const dir = this.cacheDirFor(url);
+    const tree = new GitCommitTree({
+      wholeRepository,
+      url: stripUrlCredentials(url),
+      commit,
+      maxFileBytes: this.maxFileBytes,
+      reader: new GitObjectReader(join(dir, '.git'), this.objects),
+      recover: (cause) => this.cloneAgain(url, dir, commit, cause),
     });
-    if (!sawRoot) throw new PathNotFoundError('SOURCE_PATH_NOT_FOUND', `${stripUrlCredentials(url)}: path "${root}" does not exist at commit ${commit.slice(0, 7)}`);
-    for (const link of links) {
-      const target = resolveLinkTarget(link.path, link.target);
-      let blob: { oid: string; blob: Uint8Array };
-      try {
-        blob = await git.readBlob({ fs, dir, oid: commit, filepath: target });
-      } catch {
-        throw new UnsafePathError('SOURCE_UNSAFE_PATH', `${link.path}: symlink to "${link.target}" does not point to a file in the repository`);
-      }
-      if (blob.blob.length > this.maxFileBytes) throw this.tooLarge(link.path, blob.blob.length);
-      files.push({ path: link.path, content: Buffer.from(blob.blob), blobId: blob.oid });
+    // A commit that was never fetched fails here, not at the first read.
+    await tree.stat('');
+    return tree;
+  }
+
+  /** Every file under `path` at `commit`, read whole; for callers that do not take a SourceTree yet. */
+  async readFiles(url: string, commit: string, path?: string): Promise<SourceFile[]> {
+    const tree = await this.openTree(url, commit, true);
+    const root = normalizeSyncPath(path);
+    if ((await tree.stat(root)) === 'missing') {
+      throw new PathNotFoundError('SOURCE_PATH_NOT_FOUND', `${stripUrlCredentials(url)}: path "${root}" does not exist at commit ${commit.slice(0, 7)}`);
     }
-    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const paths = (await tree.stat(root)) === 'file' ? [root] : await tree.listFiles(root);
+    return Promise.all(paths.map((file) => tree.readFile(file)));
+  }
+
+  /** The cache could not be read: remove it and fetch the commit again, as it was fetched last. */
+  private async cloneAgain(url: string, dir: string, commit: string, cause: unknown): Promise<GitObjectReader> {
+    const cleanUrl = stripUrlCredentials(url);
+    this.logger.warn({ url: cleanUrl, commit, err: describeError(cause) }, 'git cache cannot be read: cloning again');
+    const last = this.lastFetch.get(dir);
+    await rm(dir, { recursive: true, force: true });
+    await this.fetch(last?.url ?? url, { commit }, last?.credentials);
+    return new GitObjectReader(join(dir, '.git'), this.objects);
   }
 
   /** The cache directory of a repository: a hash of its credential-free URL. */
@@ -246,13 +241,6 @@ export class GitSource {
     await git.init({ fs, dir, defaultBranch: 'main' });
     await git.addRemote({ fs, dir, remote: 'origin', url: cleanUrl });
     await writeFile(join(dir, '.git', ORIGIN_FILE), `${cleanUrl}\n`);
-  }
-
-  private tooLarge(path: string, size: number): FileTooLargeError {
-    return new FileTooLargeError(
-      'SOURCE_FILE_TOO_LARGE',
-      `${path}: ${(size / 1024 / 1024).toFixed(1)} MiB exceeds the ${(this.maxFileBytes / 1024 / 1024).toFixed(1)} MiB file size limit`,
-    );
   }
 
   private async withTimeout<T>(url: string, work: Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -1,10 +1,12 @@
 /**
  * Sources: Git over HTTP(S) with isomorphic-git (shallow first clone, incremental fetches, one
  * refs round trip when nothing moved, a cache per repository URL), ref resolution (branch, tag,
- * semver range over tags, commit), credentials, and local directories with the same safety
- * rules. It never talks to Kubernetes.
+ * semver range over tags, commit), credentials, and the files of a revision as a SourceTree read
+ * on demand, for Git commits and local directories alike, with the same safety rules. It never
+ * talks to Kubernetes.
  */
 export { GitSource, type GitSourceOptions, type FetchResult } from './git-source.js';
+export { openLocalTree, type LocalTreeOptions } from './local-tree.js';
 export { readLocalDirectory } from './local.js';
 export { parseRefSpec, describeRef, highestMatchingTag } from './refs.js';
 export type { GitRef, GitCredentials, SourceFile, SourceTree, EntryKind } from './types.js';
@@ -19,4 +21,7 @@ export {
   UnsafePathError,
   FileTooLargeError,
   PathNotFoundError,
+  SubmoduleError,
+  LfsPointerError,
+  CacheUnreadableError,
 } from './errors.js';
