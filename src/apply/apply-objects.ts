@@ -4,6 +4,7 @@ import { hasWrites } from './changeset.js';
 import { failedBeforeWriting, plannedEntry } from './entries.js';
 import { asFerryError } from './errors.js';
 import { collectListKeys } from './list-key-schema.js';
+import { sourceLocator } from './locate.js';
 import { withSyncLabels } from './ownership.js';
 import { planLayers, type Plan } from './planner.js';
 import { readLive } from './read-live.js';
@@ -25,6 +26,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   const concurrency = request.concurrency ?? DEFAULT_CONCURRENCY;
   const desired = request.desired.map((object) => withSyncLabels(object, request.sync));
   const refs = desired.map(refOf);
+  const locate = sourceLocator(desired, request.sources);
 
   // 1. Resolve kinds and read live state.
   const resolution = await resolveKinds(client, desired);
@@ -41,7 +43,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   // 2. Check ownership and diff; every problem is collected before anything is touched.
   const checked = checkObjects(resolution.objects, live, context.diff, context.ownership);
   const problems = [...resolution.problems, ...checked.problems];
-  if (problems.length > 0) return failedBeforeWriting(refs, problems);
+  if (problems.length > 0) return failedBeforeWriting(refs, problems.map(locate));
   if (request.diffOnly) return { entries: checked.items.map((item) => plannedEntry(item)), wrote: false };
 
   // 3. Order: dependency layers.
@@ -57,7 +59,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   const toValidate = checked.items.filter(canDryRunNow);
   emit({ type: 'dry-run', count: toValidate.length });
   const { validated, refused } = await dryRunWrites(client, toValidate, context, concurrency);
-  if (refused.length > 0) return { ...failedBeforeWriting(refs, refused.map((r) => r.entry), refused.every((r) => r.retryable)), plan };
+  if (refused.length > 0) return { ...failedBeforeWriting(refs, refused.map((r) => locate(r.entry)), refused.every((r) => r.retryable)), plan };
   const items = new Map<string, ApplyItem>(checked.items.map((item) => [objectKey(refOf(item.desired)), item]));
   for (const item of validated) items.set(objectKey(refOf(item.desired)), item);
   if (request.dryRun) {
@@ -66,7 +68,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   }
 
   // 5. Write, layer by layer.
-  const written = await writeLayers(client, plan, items, { ...context, request }, emit);
+  const written = await writeLayers(client, plan, items, { ...context, request, locate }, emit);
   return { ...written, plan, wrote: hasWrites(written.entries) };
 }
 

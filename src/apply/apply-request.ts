@@ -24,6 +24,11 @@ export interface ApplyRequest {
   desired: KubeObject[];
   /** What ferry applied last (the three-way base); empty on the first apply. */
   base: KubeObject[];
+  /**
+   * Where each desired object is defined, `file:line` by `objectKey(refOf(object))` (render's
+   * `RenderResult.objects[].source`): every failure about an object names its file and line.
+   */
+  sources?: ReadonlyMap<string, string>;
   /** Stop after the server dry-run: compute and validate everything, write nothing. */
   dryRun?: boolean;
   /** Stop after the diff: no dry-run requests, no writes (drift detection, `ferry diff`). */

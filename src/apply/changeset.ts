@@ -28,6 +28,8 @@ export interface ChangeEntry {
   error?: FerryError;
   /** The resourceVersion the write left the object at (created, configured, recreated). */
   resourceVersion?: string;
+  /** For a failed object, where Git defines it (`file:line`), when the caller said (ApplyRequest.sources). */
+  source?: string;
 }
 
 /** Progress events, for CLI progress lines and agent logs. */

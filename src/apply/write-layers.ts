@@ -39,7 +39,7 @@ export async function writeLayers(
       continue;
     }
     const written = await mapBounded(layerItems, request.concurrency ?? DEFAULT_CONCURRENCY, async (item) => {
-      const entry = await writeObject(client, item, layer.index, context);
+      const entry = context.locate(await writeObject(client, item, layer.index, context));
       emit({ type: 'object', entry });
       return entry;
     });

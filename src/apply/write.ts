@@ -4,6 +4,7 @@ import type { ApplyClient, ApplyRequest } from './apply-request.js';
 import type { ChangeEntry } from './changeset.js';
 import { skippedEntry } from './entries.js';
 import { asFerryError } from './errors.js';
+import type { Locator } from './locate.js';
 import { immutableFieldsOf } from './immutable.js';
 import { recreateObject, refuseRecreate } from './recreate.js';
 import { isWrite, resourceVersionOf, sendDiff } from './send-diff.js';
@@ -15,6 +16,8 @@ const PATCH_RETRIES = 5;
 /** What a write needs beyond the object: how to validate and recompute it, and the request's options. */
 export interface WriteContext extends ValidateContext {
   request: ApplyRequest;
+  /** Names the file and line of a failed object. */
+  locate: Locator;
 }
 
 /**

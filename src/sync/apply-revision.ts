@@ -6,6 +6,8 @@ import type { ReconcileRun } from './run.js';
 export interface ApplyMode {
   dryRun?: boolean;
   diffOnly?: boolean;
+  /** `file:line` of each object, so failures name where Git defines them. */
+  sources?: ReadonlyMap<string, string>;
 }
 
 /** The apply step: `objects` in dependency order against the three-way `base`, with the sync's settings. */

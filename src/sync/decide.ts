@@ -12,6 +12,8 @@ export interface Desired {
   objects: KubeObject[];
   /** digestOf(objects): tells a re-render of the same commit with other inputs apart. */
   digest: string;
+  /** Where Git defines each object (`file:line` by object key), when `desired` is what Git renders. */
+  sources?: ReadonlyMap<string, string>;
 }
 
 /** Why the reconcile applies something other than what Git says. */
@@ -62,7 +64,7 @@ export async function decide(run: ReconcileRun, rendered: RenderedRevision): Pro
     return stop(finish(run, { result: 'Failed', reason: SyncReason.ApplyFailed, message: `cannot read the sync history: ${describeError(error)}`, revision }));
   }
   const lastGoodRevision = [...summaries].reverse().find((s) => s.result === 'Succeeded')?.revision;
-  let chosen: { revision: string; objects: KubeObject[]; heldBack?: HeldBack; resumesRollbackFrom?: string } = rendered;
+  let chosen: { revision: string; objects: KubeObject[]; sources?: ReadonlyMap<string, string>; heldBack?: HeldBack; resumesRollbackFrom?: string } = rendered;
   if (options.pinnedEntry !== undefined) {
     const pinned = await history.get(options.pinnedEntry).catch(() => undefined);
     if (!pinned) {
@@ -78,7 +80,7 @@ export async function decide(run: ReconcileRun, rendered: RenderedRevision): Pro
       ? { revision: lastGood.revision, objects: lastGood.objects, heldBack: SyncReason.KnownFailedRevision, resumesRollbackFrom: latest.revision }
       : { revision: latest.revision, objects: latest.objects, heldBack: SyncReason.KnownFailedRevision };
   }
-  const desired: Desired = { revision: chosen.revision, objects: chosen.objects, digest: digestOf(chosen.objects) };
+  const desired: Desired = { revision: chosen.revision, objects: chosen.objects, digest: digestOf(chosen.objects), ...(chosen.sources ? { sources: chosen.sources } : {}) };
   const fields: DecisionFields = {
     revision,
     desired,

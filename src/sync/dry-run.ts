@@ -10,7 +10,7 @@ import { cancelled, isCancelled } from './cancel.js';
 /** The dry-run step: the whole revision validated by the server, with what prune would delete; nothing written. */
 export async function dryRunRevision(run: ReconcileRun, decision: Decision): Promise<SyncOutcome> {
   const { desired, base } = decision;
-  const planned = await applyRevision(run, desired.objects, base, { dryRun: true });
+  const planned = await applyRevision(run, desired.objects, base, { dryRun: true, ...(desired.sources ? { sources: desired.sources } : {}) });
   if (isCancelled(run)) return cancelled(run, { during: 'dry run', revision: decision.revision, history: decision.summaries });
   const prunable = run.settings.prune ? pruneCandidates(base, desired.objects).map(refOf) : [];
   const pruned: ChangeEntry[] = prunable.map((ref) => ({ ref, action: 'deleted', message: 'would be pruned' }));

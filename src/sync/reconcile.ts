@@ -55,7 +55,7 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
 
   // Apply in dependency order (ApplyFailed). From here on, an aborted signal stops the
   // reconcile where it is (Cancelled): no history entry, no rollback, retried on the next start.
-  const applied = await applyRevision(run, desired.objects, base);
+  const applied = await applyRevision(run, desired.objects, base, desired.sources ? { sources: desired.sources } : {});
   if (isCancelled(run)) return cancelledDuring('apply', applied.entries);
   if (applied.error) return failRevision(run, decision, { reason: SyncReason.ApplyFailed, message: applied.error.message, changes: applied.entries });
 

@@ -1,7 +1,8 @@
 import type { KubeObject } from '../objects.js';
+import { objectKey, refOf } from '../objects.js';
 import { describeError } from '../errors.js';
 import type { SourceFile } from '../source/index.js';
-import { renderManifests } from '../render/index.js';
+import { renderManifests, type RenderResult } from '../render/index.js';
 import type { SyncSettings } from './settings.js';
 import { SyncReason } from './outcome.js';
 import { finish, proceed, stop, type ReconcileRun, type Step } from './run.js';
@@ -9,28 +10,35 @@ import type { FetchedSource } from './fetch-source.js';
 
 /** Renders fetched files into validated objects, as the sync's render settings say. */
 export async function renderSource(settings: SyncSettings, files: SourceFile[]): Promise<KubeObject[]> {
-  const result = await renderManifests({
+  return (await renderWithSources(settings, files)).objects.map((item) => item.object);
+}
+
+function renderWithSources(settings: SyncSettings, files: SourceFile[]): Promise<RenderResult> {
+  return renderManifests({
     files,
     path: settings.source.path ?? '.',
     type: settings.renderType,
     substitute: settings.substitute,
     ...(settings.targetNamespace ? { targetNamespace: settings.targetNamespace } : {}),
   });
-  return result.objects.map((item) => item.object);
 }
 
 /** A revision's rendered objects. */
 export interface RenderedRevision {
   revision: string;
   objects: KubeObject[];
+  /** `file:line` of each object, by object key: apply names them in its errors. */
+  sources: ReadonlyMap<string, string>;
 }
 
 /** The render step: a revision that cannot be rendered ends the reconcile as RenderFailed. */
 export async function renderRevision(run: ReconcileRun, fetched: FetchedSource): Promise<Step<RenderedRevision>> {
   try {
-    const objects = await renderSource(run.settings, fetched.files);
+    const rendered = await renderWithSources(run.settings, fetched.files);
+    const objects = rendered.objects.map((item) => item.object);
+    const sources = new Map(rendered.objects.map((item) => [objectKey(refOf(item.object)), `${item.source.file}:${item.source.line}`]));
     run.emit({ type: 'rendered', count: objects.length });
-    return proceed({ revision: fetched.revision, objects });
+    return proceed({ revision: fetched.revision, objects, sources });
   } catch (error) {
     return stop(finish(run, { result: 'Failed', reason: SyncReason.RenderFailed, message: describeError(error), revision: fetched.revision }));
   }

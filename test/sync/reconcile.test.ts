@@ -107,7 +107,7 @@ describe('reconcile: one whole sync', () => {
     const bad = revision({ 'cfg.yaml': configMap('fine', { a: '1' }), 'svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 99999\n' });
     const outcome = await run(settings(ns, bad));
     expect(outcome).toMatchObject({ result: 'Failed', reason: 'ApplyFailed' });
-    expect(outcome.message).toContain(`Service/${ns}/web: invalid: spec.ports[0].port`);
+    expect(outcome.message).toContain(`Service/${ns}/web (svc.yaml:1): invalid: spec.ports[0].port`);
     expect(await cluster.client.getOrNull({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' })).toBeNull();
   });
 
@@ -134,7 +134,7 @@ describe('reconcile: one whole sync', () => {
     await cluster.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'theirs', namespace: ns, labels: { 'ferry.dev/sync': `${ns}.other` } } } as KubeObject);
     await cluster.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'handmade', namespace: ns } } as KubeObject);
     const outcome = await run(settings(ns, revision({ 'a.yaml': configMap('theirs', { a: '1' }) })));
-    expect(outcome.message).toContain(`ConfigMap/${ns}/theirs: owned by GitSync ${ns}/other`);
+    expect(outcome.message).toContain(`ConfigMap/${ns}/theirs (a.yaml:1): owned by GitSync ${ns}/other`);
     const adopted = await run(settings(ns, revision({ 'b.yaml': configMap('handmade', { a: '1' }).replace('  name: handmade', '  name: handmade\n  annotations: {ferry.dev/adopt: "true"}') })));
     expect(adopted.result).toBe('Synced');
   });
