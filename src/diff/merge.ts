@@ -1,6 +1,7 @@
 import type { KubeObject } from '../objects.js';
 import { groupOf, isJsonObject } from '../objects.js';
 import { isDeepStrictEqual } from 'node:util';
+import { keepAllocatedValues } from './allocated.js';
 import { builtinSchema } from './builtin-schemas.js';
 import { prepareObject, pruneEmpty } from './normalize.js';
 import { quantitiesEqual } from './quantity.js';
@@ -54,13 +55,16 @@ export function schemaFor(object: KubeObject, options: DiffOptions): KindSchema 
  * `set` lists by value, atomic lists and objects replaced); every field or entry the base set
  * and desired no longer sets is removed; everything else (server defaults, other controllers'
  * fields) stays as live has it. Scalars compare by value only where the schema says they are
- * quantities or int-or-string.
+ * quantities, int-or-string or bytes. What the server would normalise anyway — empty optional
+ * fields of typed kinds it drops, values it allocated and keeps — is left as live has it, so it
+ * is never drift.
  */
 export function computeTarget(input: { base?: KubeObject; desired: KubeObject; live: KubeObject }, options: DiffOptions = {}): KubeObject {
   const desired = prepareObject(input.desired);
   const base = input.base ? prepareObject(input.base) : undefined;
   const root = rootCursor(schemaFor(input.desired, options));
   const target = mergeValue(structuredClone(input.live), desired, base, root, false) as KubeObject;
+  keepAllocatedValues(target, input.live);
   applyIgnoreRules(target, input.live, options.ignore ?? []);
   return target;
 }
@@ -189,12 +193,32 @@ function isSubset(part: unknown, whole: unknown, at: SchemaCursor): boolean {
   return part === whole || sameScalar(part, whole, at);
 }
 
-/** Scalars that mean the same where the schema says how to read them: `0.5` = `500m`, `8080` = `"8080"`. */
+/**
+ * Scalars that mean the same where the schema says how to read them: `0.5` = `500m`,
+ * `8080` = `"8080"`, base64 with and without line breaks.
+ */
 function sameScalar(a: unknown, b: unknown, at: SchemaCursor): boolean {
   const scalar = at.node?.scalar;
   if (scalar === 'quantity') return quantitiesEqual(a, b);
   if (scalar === 'int-or-string') return (typeof a === 'string' || typeof a === 'number') && (typeof b === 'string' || typeof b === 'number') && String(a) === String(b);
+  if (scalar === 'bytes') return sameBytes(a, b);
   return false;
+}
+
+/**
+ * Base64 that decodes to the same bytes. The server decodes `[]byte` fields as Go does (line
+ * breaks ignored, padding required) and answers with one unbroken line, so Git's wrapped
+ * base64 (a certificate from `base64`, wrapped at 76 columns) is the value the server holds.
+ */
+function sameBytes(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  const bytes = (text: string) => {
+    const joined = text.replace(/[\r\n]/g, '');
+    return joined.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(joined) ? Buffer.from(joined, 'base64') : undefined;
+  };
+  const x = bytes(a);
+  const y = bytes(b);
+  return x !== undefined && y !== undefined && x.equals(y);
 }
 
 function isEmpty(value: unknown): boolean {

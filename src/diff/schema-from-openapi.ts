@@ -93,12 +93,14 @@ function parseDocument(document: unknown): ParsedDocument {
 export class SchemaReader {
   /**
    * @param resolve finds a named definition (CRD schemas have none).
-   * @param defaultsAreApplied a CRD's defaults are applied by the server, zero ones included; in
-   *   the built-in documents a zero default (`""`, `0`) is how a required Go field is spelt.
+   * @param customResource the schema is a CRD's: the server applies its defaults (zero ones
+   *   included; in the built-in documents a zero default, `""` or `0`, is how a required Go field
+   *   is spelt) and stores `format: byte` strings as sent (a built-in kind stores bytes and
+   *   re-encodes them).
    */
   constructor(
     private readonly resolve: (name: string) => Record<string, unknown> | undefined,
-    private readonly defaultsAreApplied = false,
+    private readonly customResource = false,
   ) {}
 
   /** A property's schema: a link to a named type, or an inline node. */
@@ -136,6 +138,7 @@ export class SchemaReader {
     const preserves = schema['x-kubernetes-preserve-unknown-fields'] === true;
     if (preserves && !node.fields && !node.values && !node.items) node.opaque = true;
     if (schema.format === 'int-or-string' || schema['x-kubernetes-int-or-string'] === true) node.scalar = 'int-or-string';
+    else if (schema.format === 'byte' && !this.customResource) node.scalar = 'bytes';
     return node;
   }
 
@@ -173,7 +176,7 @@ export class SchemaReader {
       const property = properties[key];
       const value = isJsonObject(property) ? property.default : undefined;
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
-      if (this.defaultsAreApplied || (value !== '' && value !== 0 && value !== false)) defaults[key] = value;
+      if (this.customResource || (value !== '' && value !== 0 && value !== false)) defaults[key] = value;
     }
     return Object.keys(defaults).length > 0 ? defaults : undefined;
   }

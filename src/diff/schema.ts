@@ -26,8 +26,11 @@ export interface SchemaNode {
   list?: ListSemantics;
   /** `x-kubernetes-map-type: atomic`: the object is replaced as a whole, never merged. */
   atomic?: true;
-  /** Scalars compared by value: `500m` = `0.5` for a quantity, `8080` = `"8080"` for int-or-string. */
-  scalar?: 'quantity' | 'int-or-string';
+  /**
+   * Scalars compared by value: `500m` = `0.5` for a quantity, `8080` = `"8080"` for
+   * int-or-string, base64 by the bytes it encodes (the server re-encodes them without line breaks).
+   */
+  scalar?: 'quantity' | 'int-or-string' | 'bytes';
   /** Free-form JSON (RawExtension, `x-kubernetes-preserve-unknown-fields`): kept exactly as sent. */
   opaque?: true;
 }
@@ -106,7 +109,7 @@ export interface SchemaFacts {
   list?: ListSemantics;
   atomic?: boolean;
   map?: boolean;
-  scalar?: 'quantity' | 'int-or-string';
+  scalar?: 'quantity' | 'int-or-string' | 'bytes';
   opaque?: boolean;
   type?: string;
 }
