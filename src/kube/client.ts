@@ -6,7 +6,7 @@ import type { VerbContext } from './context.js';
 import { createObject } from './create.js';
 import { Credentials } from './credentials.js';
 import { deleteObject, type DeleteOptions } from './delete.js';
-import { Discovery, type ApiResource } from './discovery.js';
+import { Discovery, type ApiGroup, type ApiResource } from './discovery.js';
 import { KubeApiError } from './errors.js';
 import { getObject, getObjectOrNull } from './get.js';
 import { listObjects, listPage, type ListOptions, type ListPage } from './list.js';
@@ -16,6 +16,15 @@ import { replaceObject } from './replace.js';
 import { watchObjects, type WatchEvent, type WatchOptions } from './watch.js';
 import type { WarningHandler } from './warnings.js';
 import type { WriteOptions } from './write-options.js';
+
+/** The server's `/version` answer (raw: every field the server sends is kept). */
+export interface ServerVersion {
+  major: string;
+  /** May carry a suffix on managed clusters (`32+`). */
+  minor: string;
+  gitVersion: string;
+  [field: string]: unknown;
+}
 
 export interface KubeClientOptions extends ConnectionOptions {
   /**
@@ -43,6 +52,7 @@ export class KubeClient {
   private readonly connection: Connection;
   private readonly discovery: Discovery;
   private readonly openApi: OpenApiV3;
+  private version: Promise<ServerVersion> | undefined;
   private readonly context: VerbContext;
 
   static fromConfig(options: KubeConfigOptions & KubeClientOptions = {}): KubeClient {
@@ -56,9 +66,9 @@ export class KubeClient {
     this.currentNamespace = contextNamespace(config);
     this.connection = new Connection(new URL(cluster.server), new Credentials(config), options);
     const connection = this.connection;
-    this.discovery = new Discovery(async (path) => {
-      const { body } = await connection.call({ method: 'GET', path, verb: 'discovery', resource: 'discovery', idempotent: true, target: { what: `discovery ${path}` } });
-      return body as { resources?: [] };
+    this.discovery = new Discovery(async (path, accept) => {
+      const { body } = await connection.call({ method: 'GET', path, ...(accept ? { accept } : {}), verb: 'discovery', resource: 'discovery', idempotent: true, target: { what: `discovery ${path}` } });
+      return body;
     });
     this.openApi = new OpenApiV3(async (path) => {
       const { body } = await connection.call({ method: 'GET', path, verb: 'openapi', resource: 'openapi', idempotent: true, target: { what: `OpenAPI ${path.replace(/\?.*$/, '')}` } });
@@ -93,8 +103,29 @@ export class KubeClient {
     return this.connection.peakConcurrency;
   }
 
+  /** The resource of one apiVersion and kind (URL name, scope, verbs); UnknownKindError when not served. */
   resourceFor(apiVersion: string, kind: string): Promise<ApiResource> {
     return this.discovery.resourceFor(apiVersion, kind);
+  }
+
+  /**
+   * The resource of a group and kind at the version the server prefers (else another version
+   * that serves it): how to reach an object recorded at an apiVersion the server no longer
+   * serves (`policy/v1beta1` PodDisruptionBudget → `policy/v1`). UnknownKindError when no
+   * version of the group serves the kind.
+   */
+  resourceForGroupKind(group: string, kind: string): Promise<ApiResource> {
+    return this.discovery.resourceForGroupKind(group, kind);
+  }
+
+  /** Every resource the server serves, each group version listed (aggregated discovery: two requests). */
+  listResources(): Promise<ApiResource[]> {
+    return this.discovery.resources();
+  }
+
+  /** Every API group the server serves (`''` is the core group), each with its preferred version. */
+  apiGroups(): Promise<ApiGroup[]> {
+    return this.discovery.groups();
   }
 
   async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
@@ -105,6 +136,7 @@ export class KubeClient {
   invalidateDiscovery(): void {
     this.discovery.invalidate();
     this.openApi.invalidate();
+    this.version = undefined;
   }
 
   /**
@@ -116,9 +148,16 @@ export class KubeClient {
     return this.openApi.document(groupVersion);
   }
 
-  async serverVersion(): Promise<{ major: string; minor: string; gitVersion: string }> {
-    const { body } = await this.connection.call({ method: 'GET', path: '/version', verb: 'discovery', resource: 'version', idempotent: true, target: { what: 'server version' } });
-    return body as { major: string; minor: string; gitVersion: string };
+  /** The server's `/version` (`gitVersion: v1.32.13`; managed clusters add suffixes such as `v1.32.3-eks-…`), cached with discovery. */
+  serverVersion(): Promise<ServerVersion> {
+    if (!this.version) {
+      const loading = this.connection.call({ method: 'GET', path: '/version', verb: 'discovery', resource: 'version', idempotent: true, target: { what: 'server version' } }).then(({ body }) => body as ServerVersion);
+      this.version = loading;
+      loading.catch(() => {
+        if (this.version === loading) this.version = undefined;
+      });
+    }
+    return this.version;
   }
 
   get(ref: ObjectRef): Promise<KubeObject> {

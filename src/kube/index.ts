@@ -4,7 +4,7 @@
  * any kind as raw JSON, typed errors built from the API's Status answers, retries and a bound
  * on concurrent requests. It knows nothing of Git or sync policy.
  */
-export { KubeClient, type KubeClientOptions } from './client.js';
+export { KubeClient, type KubeClientOptions, type ServerVersion } from './client.js';
 export type { RequestEvent } from './connection.js';
 export type { ListOptions, ListPage } from './list.js';
 export type { WriteOptions, FieldValidation } from './write-options.js';
@@ -13,7 +13,7 @@ export type { DeleteOptions } from './delete.js';
 export type { WatchEvent, WatchOptions } from './watch.js';
 export type { JsonPatchOperation } from '../objects.js';
 export { loadKubeConfig, contextNamespace, type KubeConfigOptions } from './config.js';
-export type { ApiResource } from './discovery.js';
+export type { ApiResource, ApiGroup } from './discovery.js';
 export type { OpenApiDocument } from './openapi.js';
 export {
   KubeApiError,

@@ -61,6 +61,41 @@ export function discoveryExchanges(version: '1.19' | '1.32'): RecordedExchange[]
 }
 
 /**
+ * Aggregated discovery of a 1.32 server: `/apis` as captured, and `/api` (not captured) in the
+ * same shape, derived from the captured `/api/v1` document — the core group is the one item,
+ * with an empty name. Both answer only a request that asks for aggregated discovery.
+ */
+export function aggregatedDiscoveryExchanges(): RecordedExchange[] {
+  const whenAccept = 'as=APIGroupDiscoveryList';
+  const apiV1 = fixture('1.32', 'case-discovery-api-v1').body as { resources: Array<{ name: string; singularName?: string; namespaced: boolean; kind: string; verbs: string[]; shortNames?: string[]; categories?: string[] }> };
+  const top = apiV1.resources.filter((entry) => !entry.name.includes('/'));
+  const resources = top.map((entry) => {
+    const subresources = apiV1.resources
+      .filter((sub) => sub.name.startsWith(`${entry.name}/`))
+      .map((sub) => ({ subresource: sub.name.slice(entry.name.length + 1), responseKind: { group: '', version: '', kind: sub.kind }, verbs: sub.verbs }));
+    return {
+      resource: entry.name,
+      responseKind: { group: '', version: '', kind: entry.kind },
+      scope: entry.namespaced ? 'Namespaced' : 'Cluster',
+      singularResource: entry.singularName ?? '',
+      verbs: entry.verbs,
+      ...(entry.shortNames ? { shortNames: entry.shortNames } : {}),
+      ...(entry.categories ? { categories: entry.categories } : {}),
+      ...(subresources.length ? { subresources } : {}),
+    };
+  });
+  const core: RecordedExchange = {
+    method: 'GET',
+    path: '/api',
+    status: 200,
+    responseContentType: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+    body: { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items: [{ metadata: { creationTimestamp: null }, versions: [{ version: 'v1', resources, freshness: 'Current' }] }] },
+    whenAccept,
+  };
+  return [core, { ...fixture('1.32', 'case-discovery-aggregated-apis'), whenAccept }];
+}
+
+/**
  * The captured OpenAPI v3 documents as the server serves them: the index at `/openapi/v3` and
  * each captured group version at the hashed URL the index names (`openapi-v3/apis_apps_v1.json`
  * is `apis/apps/v1`).
