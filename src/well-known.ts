@@ -37,6 +37,12 @@ export const ROLLBACK_TO_ANNOTATION = 'ferry.dev/rollback-to';
 /** Names the Secret (key `token`) that push webhooks are verified against. */
 export const WEBHOOK_SECRET_ANNOTATION = 'ferry.dev/webhook-secret';
 
+/**
+ * The finalizer the agent puts on every GitSync it reconciles: deleting the GitSync then prunes
+ * what it applied (with `spec.prune: true`) and its history before the GitSync goes.
+ */
+export const GITSYNC_FINALIZER = 'ferry.dev/finalizer';
+
 // ---- the history store's Secrets ------------------------------------------------------------
 
 /** On every history Secret: the name of the GitSync it belongs to. */

@@ -1,12 +1,14 @@
 import type { KubeObject } from '../objects.js';
 import { formatRef } from '../objects.js';
 import { describeError } from '../errors.js';
-import { GITSYNC_API_VERSION, GITSYNC_KIND } from '../well-known.js';
+import { GITSYNC_API_VERSION, GITSYNC_FINALIZER, GITSYNC_KIND } from '../well-known.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
 import type { GitSource } from '../source/index.js';
 import type { SyncOutcome, SyncSettings } from '../sync/index.js';
+import { recordEvent } from './events.js';
+import { addFinalizer, finalizeGitSync, hasFinalizer, isBeingDeleted } from './finalizer.js';
 import { GitSyncIntake, gitSyncKey } from './gitsync-intake.js';
 import { ManagedObjectWatcher, kindKey, type KindRef, type ObjectChange } from './live-watch.js';
 import { managedKindsOf, managedKindsOfAll } from './managed-kinds.js';
@@ -19,6 +21,9 @@ import type { RunVerdict } from './schedule.js';
 import { SyncScheduler } from './scheduler.js';
 
 export { GITSYNC_API_VERSION, REQUESTED_AT_ANNOTATION, ROLLBACK_TO_ANNOTATION } from '../well-known.js';
+
+/** The Event reason when a deleted GitSync's objects were pruned. */
+const PRUNED_REASON = 'Pruned';
 
 /** Hears every outcome (chat notifications subscribe here); must not throw or block. */
 export type OutcomeListener = (gitsync: KubeObject, settings: SyncSettings, outcome: SyncOutcome) => void;
@@ -91,7 +96,8 @@ export class Agent {
       ...(options.failureBackoffMs ? { failureBackoffMs: options.failureBackoffMs } : {}),
       mayStart: (key) => {
         const gitsync = this.gitsyncs.get(key);
-        return gitsync !== undefined && !isSuspended(gitsync);
+        // A suspended GitSync being deleted still lets its finalizer go.
+        return gitsync !== undefined && (!isSuspended(gitsync) || (isBeingDeleted(gitsync) && hasFinalizer(gitsync)));
       },
       run: (key, signal) => this.syncOne(key, signal),
       // A change during the sync that was not its own write was someone else's: look again.
@@ -213,8 +219,17 @@ export class Agent {
     const request = requestSnapshotOf(gitsync);
     this.seen.set(key, request);
     this.gitsyncs.refresh(gitsync);
+    if (isBeingDeleted(gitsync)) return hasFinalizer(gitsync) ? this.finalize(key, gitsync, signal) : undefined;
     // Suspended after it was queued (or while a run that queued a follow-up was going on).
     if (isSuspended(gitsync)) return undefined;
+    // First, so that a GitSync deleted after this run still prunes what the run applies.
+    if (!hasFinalizer(gitsync)) {
+      try {
+        gitsync = (await addFinalizer(client, gitsync)) ?? gitsync;
+      } catch (error) {
+        logger.warn({ err: describeError(error) }, `cannot add the ${GITSYNC_FINALIZER} finalizer; deleting this GitSync will not prune its objects`);
+      }
+    }
     const { settings, outcome, pinnedRevision } = await runSync(
       { client, git: this.options.git, logger, metrics: this.metrics, ...(this.options.healthPollMs ? { healthPollMs: this.options.healthPollMs } : {}) },
       gitsync,
@@ -231,5 +246,26 @@ export class Agent {
     }
     if (settings) this.options.onOutcome?.(gitsync, settings, outcome);
     return { failed: outcome.result === 'Failed', intervalMs: settings?.intervalMs ?? 60_000, ...(settings?.schedule ? { schedule: settings.schedule } : {}) };
+  }
+
+  /** The GitSync is being deleted: prune what it applied (or not), then let it go; retried with backoff. */
+  private async finalize(key: string, gitsync: KubeObject, signal: AbortSignal): Promise<RunVerdict> {
+    const { client } = this.options;
+    const logger = this.logger.child({ gitsync: key });
+    try {
+      const finalization = await finalizeGitSync(client, gitsync, signal);
+      if (finalization.done) {
+        logger.info({ pruned: finalization.pruned }, `deleted: ${finalization.message}`);
+        if (finalization.pruned) await recordEvent(client, gitsync, 'Normal', PRUNED_REASON, finalization.message).catch(() => undefined);
+        return { failed: false, intervalMs: 60_000 };
+      }
+      const { outcome } = finalization;
+      logger.warn({ result: outcome.result, reason: outcome.reason }, outcome.message);
+      recordOutcomeMetrics(this.metrics, gitsync, outcome);
+      await reportOutcome(client, gitsync, outcome, requestSnapshotOf(gitsync), undefined).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'cannot write GitSync status or event'));
+    } catch (error) {
+      logger.warn({ err: describeError(error) }, 'cannot finish deleting the GitSync; retrying');
+    }
+    return { failed: true, intervalMs: 60_000 };
   }
 }

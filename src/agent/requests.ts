@@ -2,9 +2,14 @@ import type { KubeObject } from '../objects.js';
 import { isJsonObject } from '../objects.js';
 import { REQUESTED_AT_ANNOTATION, ROLLBACK_TO_ANNOTATION } from '../well-known.js';
 
-/** What on a GitSync asks for a sync: its spec generation, `ferry sync`'s and `ferry rollback`'s annotations. */
+/**
+ * What on a GitSync asks for a run: its spec generation, `ferry sync`'s and `ferry rollback`'s
+ * annotations, and its deletion.
+ */
 export interface RequestSnapshot {
   generation: number;
+  /** `metadata.deletionTimestamp` is set. */
+  deleting?: boolean;
   requestedAt?: string;
   rollbackTo?: string;
 }
@@ -13,6 +18,7 @@ export function requestSnapshotOf(gitsync: KubeObject): RequestSnapshot {
   const annotations = gitsync.metadata.annotations ?? {};
   return {
     generation: gitsync.metadata.generation ?? 0,
+    ...(gitsync.metadata.deletionTimestamp ? { deleting: true } : {}),
     ...(annotations[REQUESTED_AT_ANNOTATION] ? { requestedAt: annotations[REQUESTED_AT_ANNOTATION] } : {}),
     ...(annotations[ROLLBACK_TO_ANNOTATION] ? { rollbackTo: annotations[ROLLBACK_TO_ANNOTATION] } : {}),
   };
@@ -28,7 +34,7 @@ export function hasNewRequest(seen: RequestSnapshot | undefined, gitsync: KubeOb
     const status = isJsonObject(gitsync.status) ? gitsync.status : {};
     return current.requestedAt !== undefined && current.requestedAt !== status.lastHandledRequestedAt;
   }
-  return current.generation !== seen.generation || current.requestedAt !== seen.requestedAt || current.rollbackTo !== seen.rollbackTo;
+  return current.generation !== seen.generation || current.requestedAt !== seen.requestedAt || current.rollbackTo !== seen.rollbackTo || current.deleting !== seen.deleting;
 }
 
 export function isSuspended(gitsync: KubeObject): boolean {

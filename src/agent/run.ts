@@ -15,6 +15,8 @@ export interface RunAgentOptions {
   port: number;
   concurrency: number;
   resyncMs?: number;
+  /** Base of the failure backoff (default 10 s). */
+  failureBackoffMs?: number;
   leaderElection?: { namespace: string; identity?: string; leaseDurationMs?: number };
   onOutcome?: OutcomeListener;
   /** Called when shutting down (flush notifications …). */
@@ -41,6 +43,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     metrics,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
+    ...(options.failureBackoffMs ? { failureBackoffMs: options.failureBackoffMs } : {}),
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
   });
   let elector: LeaderElector | undefined;

@@ -1,5 +1,5 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
-import { FerryError } from '../errors.js';
+import { FerryError, hasCode } from '../errors.js';
 import { HISTORY_ANNOTATION_PREFIX, HISTORY_LABEL, HISTORY_NUMBER_LABEL, HISTORY_SECRET_TYPE, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../well-known.js';
 import { decodePayload, encodePayload, type HistoryEntry, type HistorySummary } from './entry.js';
 
@@ -115,6 +115,20 @@ export class HistoryStore {
     });
     await this.prune([...summaries, summary], limit);
     return summary;
+  }
+
+  /** Deletes every entry (the GitSync itself is being deleted); returns how many there were. */
+  async deleteAll(): Promise<number> {
+    const summaries = await this.list();
+    for (const summary of summaries) {
+      try {
+        await this.client.delete(this.refOf(summary.number));
+      } catch (error) {
+        // Gone already (a concurrent cleanup): that is what was wanted.
+        if (!hasCode(error, 'KUBE_NOT_FOUND')) throw error;
+      }
+    }
+    return summaries.length;
   }
 
   private async prune(summaries: HistorySummary[], limit: number): Promise<void> {

@@ -13,4 +13,5 @@ export { settingsFromGitSync, InvalidGitSyncError, DEFAULT_SETTINGS, DEFAULT_NOT
 export { SyncReason, type SyncOutcome, type SyncResult, type DriftedObject, type RollbackReport } from './outcome.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { formatInventoryEntry, parseInventoryEntry } from './inventory.js';
+export { pruneAll, type PruneAllRequest, type PruneAllResult } from './prune-all.js';
 export { resolveSyncInputs, SyncInputError, type InputsClient } from './inputs.js';

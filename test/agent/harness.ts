@@ -24,13 +24,14 @@ export interface Bed {
   cluster: TestCluster;
   git: GitServer;
   cacheRoot: string;
-  startAgent(options?: { identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number }): Promise<RunningAgent>;
+  startAgent(options?: { identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number }): Promise<RunningAgent>;
   client: KubeClient;
   stop(): Promise<void>;
 }
 
-export async function startBed(): Promise<Bed> {
-  const cluster = await startTestCluster({ controllerDelayMs: 20, crdEstablishDelayMs: 20, progressDeadlineMs: 400 });
+/** `tls`: serve the simulator over HTTPS, so kubectl (which sends tokens only over TLS) can talk to it. */
+export async function startBed(options: { tls?: boolean } = {}): Promise<Bed> {
+  const cluster = await startTestCluster({ controllerDelayMs: 20, crdEstablishDelayMs: 20, progressDeadlineMs: 400, ...(options.tls ? { tls: true } : {}) });
   const git = await startGitServer();
   const cacheRoot = mkdtempSync(join(tmpdir(), 'ferry-agent-'));
   const client = cluster.client;
@@ -52,6 +53,7 @@ export async function startBed(): Promise<Bed> {
         port: 0,
         concurrency: 4,
         resyncMs: options.resyncMs ?? 100,
+        ...(options.failureBackoffMs ? { failureBackoffMs: options.failureBackoffMs } : {}),
         ...(options.leaderElection ? { leaderElection: { namespace: 'default', identity: options.identity ?? 'agent', leaseDurationMs: 1000 } } : {}),
         ...(options.notifications ? { onOutcome: options.notifications.onOutcome, onShutdown: () => options.notifications!.close() } : {}),
       });

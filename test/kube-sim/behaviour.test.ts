@@ -80,6 +80,24 @@ describe('the simulator’s behaviour', () => {
     expect(sim.getObject('v1', 'ConfigMap', 'c', 'doomed')).toBeUndefined();
   });
 
+  it('only marks an object with finalizers for deletion, and deletes it once the last one is removed', async () => {
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'b', name: 'held' };
+    await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: 'b', finalizers: ['example.com/one', 'example.com/two'] } });
+    await client.delete(ref);
+    const marked = await client.get(ref);
+    expect(marked.metadata).toMatchObject({ deletionTimestamp: expect.stringMatching(/Z$/), deletionGracePeriodSeconds: 0, finalizers: ['example.com/one', 'example.com/two'] });
+    await client.delete(ref); // a repeated delete changes nothing
+    expect((await client.get(ref)).metadata.resourceVersion).toBe(marked.metadata.resourceVersion);
+    await expect(client.jsonPatch(ref, [{ op: 'add', path: '/metadata/finalizers/-', value: 'example.com/three' }])).rejects.toMatchObject({
+      code: 'KUBE_INVALID',
+      message: expect.stringContaining('no new finalizers can be added if the object is being deleted'),
+    });
+    await client.jsonPatch(ref, [{ op: 'remove', path: '/metadata/finalizers/0' }]);
+    expect((await client.get(ref)).metadata.finalizers).toEqual(['example.com/two']);
+    await client.jsonPatch(ref, [{ op: 'remove', path: '/metadata/finalizers/0' }]);
+    expect(await client.getOrNull(ref)).toBeNull();
+  });
+
   it('serves watches from a bounded change log: a version older than it gets 410 Expired', async () => {
     const { resourceVersion: old } = await client.listPage('v1', 'ConfigMap', { namespace: 'b' });
     const events: string[] = [];

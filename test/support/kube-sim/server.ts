@@ -429,11 +429,11 @@ export class SimApiServer {
       if (kind.statusSubresource) next.status = structuredClone(current.status);
     }
     next.metadata = { ...next.metadata };
-    for (const field of ['uid', 'creationTimestamp', 'selfLink', 'name', 'namespace']) {
+    for (const field of ['uid', 'creationTimestamp', 'selfLink', 'name', 'namespace', 'deletionTimestamp', 'deletionGracePeriodSeconds']) {
       if (current.metadata[field] === undefined) delete next.metadata[field];
       else next.metadata[field] = current.metadata[field];
     }
-    const causes = [...validateObject(next), ...validateUpdate(current, next)];
+    const causes = [...validateObject(next), ...validateUpdate(current, next), ...validateFinalizers(current, next)];
     if (causes.length > 0) throw fail.invalid(kind, route.name as string, causes);
     applyDefaults(next, () => this.allocateClusterIP());
     this.applySchemaDefaults(kind, next);
@@ -443,6 +443,11 @@ export class SimApiServer {
     if (isDeepStrictEqual(current, next)) return current;
     if (dryRun) return next;
     next.metadata.resourceVersion = this.store.nextResourceVersion();
+    // The last finalizer of an object marked for deletion is gone: now it is deleted.
+    if (next.metadata.deletionTimestamp && pendingFinalizers(next).length === 0) {
+      this.store.remove(kind, next.metadata.namespace, next.metadata.name);
+      return next;
+    }
     this.store.put(kind, next);
     if (route.subresource !== 'status') this.afterWrite(kind, next, current);
     return next;
@@ -450,6 +455,17 @@ export class SimApiServer {
 
   private deleteObject(route: Route, dryRun: boolean): Obj {
     const object = this.mustGet(route);
+    const finalizers = pendingFinalizers(object);
+    if (finalizers.length > 0) {
+      // As the real server: the object is only marked for deletion (answered with its new state)
+      // and stays until its finalizers are removed; a repeated delete changes nothing.
+      if (object.metadata.deletionTimestamp) return this.serve(route.kind, object);
+      const marked = { ...structuredClone(object), metadata: { ...structuredClone(object.metadata), finalizers, deletionTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), deletionGracePeriodSeconds: 0 } };
+      if (dryRun) return this.serve(route.kind, marked);
+      marked.metadata.resourceVersion = this.store.nextResourceVersion();
+      this.store.put(route.kind, marked);
+      return this.serve(route.kind, marked);
+    }
     if (!dryRun) {
       this.store.remove(route.kind, route.namespace, route.name as string);
       if (route.kind.kind === 'Namespace') this.store.removeNamespace(route.name as string);
@@ -657,4 +673,24 @@ function send(response: ServerResponse, status: number, payload: unknown, header
   const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
   response.writeHead(status, { 'Content-Type': typeof payload === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...headers });
   response.end(text);
+}
+
+/**
+ * Finalizers of controllers the simulator does not run are released at once: with no pods, no
+ * claim or volume is in use, so kube-controller-manager would drop its protection right away.
+ */
+const RELEASED_AT_ONCE = new Set(['kubernetes.io/pvc-protection', 'kubernetes.io/pv-protection']);
+
+/** The finalizers that still hold an object back from deletion. */
+function pendingFinalizers(object: Obj): string[] {
+  return ((object.metadata.finalizers ?? []) as string[]).filter((finalizer) => !RELEASED_AT_ONCE.has(finalizer));
+}
+
+/** The real server refuses new finalizers on an object that is being deleted. */
+function validateFinalizers(current: Obj, next: Obj): Array<{ reason: string; message: string; field: string }> {
+  if (!current.metadata.deletionTimestamp) return [];
+  const before = new Set<string>(current.metadata.finalizers ?? []);
+  const added = ((next.metadata.finalizers ?? []) as string[]).filter((finalizer) => !before.has(finalizer));
+  if (added.length === 0) return [];
+  return [{ reason: 'FieldValueForbidden', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => `"${f}"`).join(', ')}}`, field: 'metadata.finalizers' }];
 }
