@@ -23,6 +23,8 @@ export interface DependencyEdge {
   /** … on this one. */
   to: ObjectRef;
   reason: string;
+  /** Whether `from` waits for `to` to be ready, or is only ordered after it. */
+  waits: boolean;
 }
 
 export interface Plan {
@@ -41,7 +43,8 @@ interface Node {
   key: string;
   wave: number;
   rank: number;
-  deps: Map<string, string>;
+  /** Object key of each dependency → whether to wait for it to be ready (else only order after it). */
+  deps: Map<string, boolean>;
 }
 
 /**
@@ -66,14 +69,19 @@ export function planLayers(objects: KubeObject[]): Plan {
     nodes.set(key, { object, key, wave, rank: kindRank(object.apiVersion, object.kind), deps: new Map() });
   }
   const edges: DependencyEdge[] = [];
-  const addEdge = (from: Node, toKey: string | undefined, reason: string) => {
-    if (!toKey || toKey === from.key || !nodes.has(toKey) || from.deps.has(toKey)) return;
-    from.deps.set(toKey, reason);
-    edges.push({ from: refOf(from.object), to: refOf((nodes.get(toKey) as Node).object), reason });
+  const addEdge = (from: Node, toKey: string | undefined, reason: string, waits = true) => {
+    if (!toKey || toKey === from.key || !nodes.has(toKey)) return;
+    const existing = from.deps.get(toKey);
+    if (existing === true || existing === waits) return;
+    from.deps.set(toKey, waits);
+    // An explicit depends-on turns an ordering-only edge into one that waits.
+    const upgraded = existing === false ? edges.find((e) => !e.waits && objectKey(e.from) === from.key && objectKey(e.to) === toKey) : undefined;
+    if (upgraded) Object.assign(upgraded, { reason, waits });
+    else edges.push({ from: refOf(from.object), to: refOf((nodes.get(toKey) as Node).object), reason, waits });
   };
   const index = indexByName(objects);
   for (const node of nodes.values()) {
-    for (const [toKey, reason] of inferredDependencies(node.object, index)) addEdge(node, toKey, reason);
+    for (const [toKey, reason, waits] of inferredDependencies(node.object, index)) addEdge(node, toKey, reason, waits);
     const annotation = node.object.metadata.annotations?.[DEPENDS_ON_ANNOTATION];
     if (annotation !== undefined) {
       for (const entry of annotation.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -126,7 +134,7 @@ export function planLayers(objects: KubeObject[]): Plan {
     const waits = new Map<string, ObjectRef>();
     for (const object of layer.objects) {
       const node = nodes.get(objectKey(refOf(object))) as Node;
-      for (const dep of node.deps.keys()) waits.set(dep, refOf((nodes.get(dep) as Node).object));
+      for (const [dep, gates] of node.deps) if (gates) waits.set(dep, refOf((nodes.get(dep) as Node).object));
     }
     layer.waitFor = [...waits.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, ref]) => ref);
   }
@@ -191,9 +199,14 @@ function indexByName(objects: KubeObject[]): NameIndex {
   return { byKindName, crds };
 }
 
-/** What an object refers to, as (object key, reason) pairs; unknown targets are ignored by the caller. */
-function inferredDependencies(object: KubeObject, index: NameIndex): Array<[string | undefined, string]> {
-  const deps: Array<[string | undefined, string]> = [];
+/**
+ * What an object refers to, as (object key, reason, waits) triples; unknown targets are ignored
+ * by the caller. `waits` is false for an edge that only orders: a workload goes after the claims it
+ * mounts but never waits for them to be Bound, because a claim of a `WaitForFirstConsumer` storage
+ * class (the default on EKS, GKE and AKS) binds only once a pod that uses it exists.
+ */
+function inferredDependencies(object: KubeObject, index: NameIndex): Array<[string | undefined, string, boolean?]> {
+  const deps: Array<[string | undefined, string, boolean?]> = [];
   const ns = object.metadata.namespace;
   // `null` names a cluster-scoped object (an omitted argument means the dependent's namespace).
   const find = (kind: string, name: unknown, namespace: string | null | undefined = ns) =>
@@ -209,7 +222,7 @@ function inferredDependencies(object: KubeObject, index: NameIndex): Array<[stri
     for (const volume of podSpec.volumes ?? []) {
       if (volume?.configMap) deps.push([find('ConfigMap', volume.configMap.name), 'volume']);
       if (volume?.secret) deps.push([find('Secret', volume.secret.secretName), 'volume']);
-      if (volume?.persistentVolumeClaim) deps.push([find('PersistentVolumeClaim', volume.persistentVolumeClaim.claimName), 'volume']);
+      if (volume?.persistentVolumeClaim) deps.push([find('PersistentVolumeClaim', volume.persistentVolumeClaim.claimName), 'volume', false]);
       for (const source of volume?.projected?.sources ?? []) {
         if (source?.configMap) deps.push([find('ConfigMap', source.configMap.name), 'projected volume']);
         if (source?.secret) deps.push([find('Secret', source.secret.name), 'projected volume']);

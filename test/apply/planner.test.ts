@@ -82,18 +82,62 @@ describe('planLayers', () => {
     ]);
   });
 
-  it('makes a workload wait for exactly what it references', () => {
+  it('makes a workload wait for exactly what it references, except the claims it mounts', () => {
     const plan = planLayers(objects(APP));
     const deploymentLayer = plan.layers.find((l) => l.objects.some((o) => o.kind === 'Deployment'));
     expect(deploymentLayer?.waitFor.map(formatRef).sort()).toEqual([
       'ConfigMap/shop/flags',
       'ConfigMap/shop/web-config',
       'Namespace/shop',
-      'PersistentVolumeClaim/shop/data',
       'Secret/shop/registry',
       'Secret/shop/web-env',
       'ServiceAccount/shop/web',
     ]);
+  });
+
+  it('orders a workload after the PersistentVolumeClaim it mounts without waiting for the claim to be Bound', () => {
+    // With a WaitForFirstConsumer storage class (the default on EKS, GKE and AKS) the claim binds
+    // only once a pod that uses it is scheduled: waiting for Bound first would never end.
+    const plan = planLayers(
+      objects(`
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  template:
+    spec:
+      volumes: [{name: data, persistentVolumeClaim: {claimName: db-data}}]
+      containers: [{name: db, image: postgres:17}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: db-data, namespace: shop}
+spec: {storageClassName: gp3, accessModes: [ReadWriteOnce], resources: {requests: {storage: 10Gi}}}
+`),
+    );
+    expect(plan.layers.map((l) => l.objects.map((o) => o.kind))).toEqual([['PersistentVolumeClaim'], ['StatefulSet']]);
+    expect(plan.layers[1]?.waitFor).toEqual([]);
+    expect(plan.edges).toContainEqual(expect.objectContaining({ from: expect.objectContaining({ kind: 'StatefulSet' }), to: expect.objectContaining({ kind: 'PersistentVolumeClaim' }), waits: false }));
+  });
+
+  it('waits for a claim when a ferry.dev/depends-on annotation asks for it', () => {
+    const plan = planLayers(
+      objects(`
+apiVersion: batch/v1
+kind: Job
+metadata: {name: restore, namespace: shop, annotations: {ferry.dev/depends-on: PersistentVolumeClaim/shop/backup}}
+spec:
+  template:
+    spec:
+      volumes: [{name: data, persistentVolumeClaim: {claimName: backup}}]
+      containers: [{name: restore, image: restic/restic:0.17}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: backup, namespace: shop}
+`),
+    );
+    expect(plan.layers[1]?.waitFor.map(formatRef)).toEqual(['PersistentVolumeClaim/shop/backup']);
   });
 
   it('puts a custom resource after its CRD and waits for the CRD', () => {
