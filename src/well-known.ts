@@ -27,6 +27,12 @@ export const PRUNE_ANNOTATION = 'ferry.dev/prune';
 export const DEPENDS_ON_ANNOTATION = 'ferry.dev/depends-on';
 /** An integer: objects of a lower wave are applied first. */
 export const WAVE_ANNOTATION = 'ferry.dev/wave';
+/**
+ * `ignore`: the object is healthy once it exists; its status is not assessed (a LoadBalancer
+ * Service on a cluster without a load-balancer controller never gets an address).
+ */
+export const HEALTH_ANNOTATION = 'ferry.dev/health';
+export const HEALTH_IGNORE = 'ignore';
 
 // ---- annotations on GitSyncs ----------------------------------------------------------------
 

@@ -44,7 +44,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   const checked = checkObjects(resolution.objects, live, context.diff, context.ownership);
   const problems = [...resolution.problems, ...checked.problems];
   if (problems.length > 0) return failedBeforeWriting(refs, problems.map(locate));
-  if (request.diffOnly) return { entries: checked.items.map((item) => plannedEntry(item)), wrote: false };
+  if (request.diffOnly) return { entries: checked.items.map((item) => plannedEntry(item)), wrote: false, live };
 
   // 3. Order: dependency layers.
   let plan: Plan;

@@ -65,6 +65,11 @@ export interface ApplyResult {
    * reconcile instead of rolling back or recording the revision as failed.
    */
   retryable?: boolean;
+  /**
+   * For a diff-only apply: the live objects it read, by objectKey (absent: does not exist), so
+   * the caller can assess health from the same read.
+   */
+  live?: ReadonlyMap<string, KubeObject>;
 }
 
 /** Objects of one layer written (and dry-run) concurrently unless the request says otherwise. */

@@ -5,4 +5,5 @@
  */
 export { HealthStatus, compareHealth, worstOf, type Health } from './status.js';
 export { assessHealth, isTerminal } from './rules.js';
-export { waitForHealth, type HealthListClient, type WaitOptions, type HealthSnapshot, type WaitResult } from './waiter.js';
+export { waitForHealth, type HealthListClient, type WaitOptions, type WaitResult } from './waiter.js';
+export { assessSnapshot, summarizeHealth, type HealthSnapshot } from './snapshot.js';

@@ -11,6 +11,8 @@ export type HealthStatus = (typeof HealthStatus)[keyof typeof HealthStatus];
 export interface Health {
   status: HealthStatus;
   message: string;
+  /** Degraded in a way waiting cannot fix (a failed Job, a rollout past its deadline): stop waiting. */
+  terminal?: true;
 }
 
 const ORDER: HealthStatus[] = ['Degraded', 'Missing', 'Unknown', 'Progressing', 'Healthy'];
@@ -27,4 +29,4 @@ export function worstOf(healths: Health[]): Health {
 
 export const healthy = (message = ''): Health => ({ status: 'Healthy', message });
 export const progressing = (message: string): Health => ({ status: 'Progressing', message });
-export const degraded = (message: string): Health => ({ status: 'Degraded', message });
+export const degraded = (message: string, options: { terminal?: boolean } = {}): Health => ({ status: 'Degraded', message, ...(options.terminal ? { terminal: true as const } : {}) });

@@ -1,8 +1,10 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { sleep } from '../sleep.js';
-import { formatRef, objectKey } from '../objects.js';
 import { assessHealth, isTerminal } from './rules.js';
-import { worstOf, type Health } from './status.js';
+import type { Health } from './status.js';
+import { summarizeHealth, type HealthSnapshot } from './snapshot.js';
+
+export type { HealthSnapshot } from './snapshot.js';
 
 /** Listing objects of one kind (src/kube's KubeClient has it). */
 export interface HealthListClient {
@@ -17,13 +19,6 @@ export interface WaitOptions {
   /** Narrows every LIST, e.g. `ferry.dev/sync=ns.name`. */
   labelSelector?: string;
   onProgress?: (snapshot: HealthSnapshot) => void;
-}
-
-export interface HealthSnapshot {
-  results: Array<{ ref: ObjectRef; health: Health }>;
-  /** The worst object's health, its message naming the object. */
-  overall: Health;
-  elapsedMs: number;
 }
 
 export interface WaitResult extends HealthSnapshot {
@@ -95,10 +90,6 @@ async function pollOnce(client: HealthListClient, groups: Group[], labelSelector
       }
     }),
   );
-  results.sort((a, b) => objectKey(a.ref).localeCompare(objectKey(b.ref)));
-  const worst = worstOf(results.map((r) => r.health));
-  const worstRef = results.find((r) => r.health === worst)?.ref;
-  const overall: Health = worstRef ? { status: worst.status, message: `${formatRef(worstRef)}: ${worst.status}${worst.message ? `: ${worst.message}` : ''}` } : worst;
-  return { results, overall, elapsedMs: Date.now() - started, terminal };
+  return { ...summarizeHealth(results, Date.now() - started), terminal };
 }
 

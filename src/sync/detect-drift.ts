@@ -2,6 +2,7 @@ import type { KubeObject } from '../objects.js';
 import { objectKey, refOf } from '../objects.js';
 import type { ChangeEntry } from '../apply/index.js';
 import type { HistoryEntry } from '../history/index.js';
+import { assessSnapshot } from '../health/index.js';
 import { SyncReason, type DriftedObject, type SyncOutcome } from './outcome.js';
 import { driftMessage, unchangedMessage } from './messages.js';
 import { finish, type OutcomeFields, type ReconcileRun } from './run.js';
@@ -22,11 +23,15 @@ export async function detectDrift(run: ReconcileRun, decision: Decision & { isNe
   const drift = driftOf(check.entries, latest.objects);
   const common = commonFields(decision, latest, drift);
   if (check.error) return finish(run, { ...common, result: 'Failed', reason: SyncReason.ApplyFailed, message: check.error.message, changes: check.entries });
+  // Health as the same read found it: a workload that crash-loops later turns the sync unhealthy
+  // at the next poll, not only when something is written.
+  const observed = check.live ? assessSnapshot(desired.objects.map(refOf), check.live) : undefined;
+  const health = observed ? { health: observed.overall, healthDetails: observed } : {};
   if (drift.length === 0 && !check.entries.some((e) => e.action !== 'unchanged')) {
-    return finish(run, { ...common, result: 'Unchanged', reason: heldBack ?? SyncReason.Unchanged, message: unchangedMessage(desired.revision, heldBack, decision.revision), changes: check.entries });
+    return finish(run, { ...common, ...health, result: 'Unchanged', reason: heldBack ?? SyncReason.Unchanged, message: unchangedMessage(desired.revision, heldBack, decision.revision), changes: check.entries });
   }
   if (!settings.selfHeal || options.dryRun) {
-    return finish(run, { ...common, result: options.dryRun ? 'DryRun' : 'Drifted', reason: options.dryRun ? SyncReason.DryRun : SyncReason.DriftDetected, message: driftMessage(drift), changes: check.entries });
+    return finish(run, { ...common, ...health, result: options.dryRun ? 'DryRun' : 'Drifted', reason: options.dryRun ? SyncReason.DryRun : SyncReason.DriftDetected, message: driftMessage(drift), changes: check.entries });
   }
 
   // Self-heal: apply the same revision again and wait for it.
@@ -36,17 +41,17 @@ export async function detectDrift(run: ReconcileRun, decision: Decision & { isNe
   const healed = await applyRevision(run, desired.objects, base);
   if (isCancelled(run)) return cancelledWith(healed.entries);
   if (healed.error) return finish(run, { ...common, result: 'Failed', reason: SyncReason.ApplyFailed, message: healed.error.message, changes: healed.entries });
-  const health = await waitHealthy(run, desired.objects);
+  const waited = await waitHealthy(run, desired.objects);
   if (isCancelled(run)) return cancelledWith(healed.entries);
   return finish(run, {
     ...common,
-    result: health.healthy ? 'Synced' : 'Failed',
-    reason: health.healthy ? SyncReason.DriftCorrected : SyncReason.HealthCheckFailed,
-    message: health.healthy ? `corrected drift: ${driftMessage(drift)}` : health.overall.message,
+    result: waited.healthy ? 'Synced' : 'Failed',
+    reason: waited.healthy ? SyncReason.DriftCorrected : SyncReason.HealthCheckFailed,
+    message: waited.healthy ? `corrected drift: ${driftMessage(drift)}` : waited.overall.message,
     changes: healed.entries,
     driftCorrected: true,
-    health: health.overall,
-    healthDetails: health,
+    health: waited.overall,
+    healthDetails: waited,
   });
 }
 

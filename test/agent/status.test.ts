@@ -55,6 +55,13 @@ describe('statusFromOutcome', () => {
     expect(cancelled.failedRevision).toBeUndefined();
   });
 
+  it('a poll that changed nothing but found a workload unavailable turns Healthy False', () => {
+    const synced = statusFromOutcome({ previous: undefined, outcome: outcome({}), generation: 1, now: 't1' });
+    const polled = statusFromOutcome({ previous: synced, outcome: outcome({ result: 'Unchanged', reason: 'Unchanged', health: { status: 'Progressing', message: 'Deployment/shop/web: Progressing: 0 of 2 updated replicas available' } }), generation: 1, now: 't2' });
+    expect(polled.conditions.find((c) => c.type === 'Healthy')).toMatchObject({ status: 'False', reason: 'Progressing', message: 'Deployment/shop/web: Progressing: 0 of 2 updated replicas available' });
+    expect(polled.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+  });
+
   it('does not ask for a write when only the sync time moved', () => {
     const first = statusFromOutcome({ previous: undefined, outcome: outcome({}), generation: 1, now: '2026-11-22T10:00:00Z' });
     const next = statusFromOutcome({ previous: first, outcome: outcome({}), generation: 1, now: '2026-11-22T10:01:00Z' });
