@@ -12,12 +12,14 @@ const CHANGED_MASK = `${MASK} (changed)`;
  * A unified YAML diff of one object (live → target), the way `kubectl diff` shows it. Secret
  * values are masked: `***` where unchanged, `*** (changed)` where Git changes them.
  */
-export function formatDiff(diff: ObjectDiff, options: { color?: boolean; context?: number } = {}): string {
+export function formatDiff(diff: ObjectDiff, options: { color?: boolean; context?: number; maxLines?: number } = {}): string {
   const [before, after] = maskedPair(diff.live ? normalizeObject(diff.live) : undefined, diff.action === 'delete' ? undefined : diff.target ? normalizeObject(diff.target) : undefined);
   const toLines = (object: unknown) => (object === undefined ? [] : stringify(object, { lineWidth: 0 }).trimEnd().split('\n'));
-  const hunks = unifiedHunks(diffLines(toLines(before), toLines(after)), options.context ?? 3);
+  const lineDiff = diffLines(toLines(before), toLines(after));
+  const hunks = unifiedHunks(lineDiff.lines, { context: options.context ?? 3, ...(options.maxLines !== undefined ? { maxLines: options.maxLines } : {}) });
   const title = `${formatRef(diff.ref)} (${diff.action})`;
   const header = [`--- live/${formatRef(diff.ref)}`, `+++ git/${formatRef(diff.ref)}`];
+  if (!lineDiff.exact) header.unshift('# too many changed lines to align: the changed part is shown removed and added as a whole');
   const paint = (line: string) => {
     if (!options.color) return line;
     if (line.startsWith('+')) return `\u001b[32m${line}\u001b[0m`;

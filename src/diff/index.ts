@@ -15,4 +15,4 @@ export { builtinSchema } from './builtin-schemas.js';
 export { listKeysFromCrd } from './list-keys.js';
 export { parseQuantity, quantitiesEqual } from './quantity.js';
 export { formatDiff, diffToJson, summarizeDiffs } from './format.js';
-export { diffLines, unifiedHunks } from './line-diff.js';
+export { diffLines, unifiedHunks, type DiffLine, type HunkOptions, type LineDiff, type LineDiffOptions } from './line-diff.js';
