@@ -9,7 +9,7 @@ import { deleteObject, type DeleteOptions } from './delete.js';
 import { Discovery, type ApiGroup, type ApiResource } from './discovery.js';
 import { KubeApiError } from './errors.js';
 import { getObject, getObjectOrNull } from './get.js';
-import { listObjects, listPage, type ListOptions, type ListPage } from './list.js';
+import { listMetadata, listObjects, listPage, type ListOptions, type ListPage, type ObjectMetadata } from './list.js';
 import { jsonPatchObject, mergePatchObject } from './patch.js';
 import { OpenApiV3, type OpenApiDocument } from './openapi.js';
 import { replaceObject } from './replace.js';
@@ -178,6 +178,15 @@ export class KubeClient {
 
   listPage(apiVersion: string, kind: string, options: ListOptions & { continue?: string } = {}): Promise<ListPage> {
     return listPage(this.context, apiVersion, kind, options);
+  }
+
+  /**
+   * The metadata of every object of one kind, without their bodies (PartialObjectMetadataList):
+   * Secrets' names, labels and annotations without their data. Servers that cannot send metadata
+   * only get the full list, trimmed to the same answer.
+   */
+  listMetadata(apiVersion: string, kind: string, options: ListOptions = {}): Promise<ObjectMetadata[]> {
+    return listMetadata(this.context, apiVersion, kind, options);
   }
 
   /** See watch.ts: streams changes after `options.resourceVersion`, resolves to the last version seen. */

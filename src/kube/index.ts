@@ -6,7 +6,7 @@
  */
 export { KubeClient, type KubeClientOptions, type ServerVersion } from './client.js';
 export type { RequestEvent } from './connection.js';
-export type { ListOptions, ListPage } from './list.js';
+export type { ListOptions, ListPage, ObjectMetadata } from './list.js';
 export type { WriteOptions, FieldValidation } from './write-options.js';
 export type { ApiWarning, WarningHandler } from './warnings.js';
 export type { DeleteOptions } from './delete.js';

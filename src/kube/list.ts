@@ -1,5 +1,7 @@
-import type { KubeObject } from '../objects.js';
+import type { KubeObject, ObjectMeta } from '../objects.js';
 import { collectionPath, request, withKind, type VerbContext } from './context.js';
+import type { ApiResource } from './discovery.js';
+import { KubeApiError } from './errors.js';
 
 export interface ListOptions {
   namespace?: string;
@@ -16,6 +18,15 @@ export interface ListPage {
   resourceVersion: string;
 }
 
+/** An object's metadata without its body (a Secret without its data), labelled with its own kind. */
+export type ObjectMetadata = { apiVersion: string; kind: string; metadata: ObjectMeta };
+
+/**
+ * Asks for PartialObjectMetadataList (Kubernetes 1.15+): the server sends each item's metadata
+ * only. Plain JSON last, so a server that cannot answers with the full list.
+ */
+const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
 /** Every object of one kind (in one namespace, or all), following continue tokens to the end. */
 export async function listObjects(context: VerbContext, apiVersion: string, kind: string, options: ListOptions = {}): Promise<KubeObject[]> {
   const items: KubeObject[] = [];
@@ -31,6 +42,42 @@ export async function listObjects(context: VerbContext, apiVersion: string, kind
 /** One page of a list. */
 export async function listPage(context: VerbContext, apiVersion: string, kind: string, options: ListOptions & { continue?: string } = {}): Promise<ListPage> {
   const resource = await context.discovery.resourceFor(apiVersion, kind);
+  const list = await fetchPage(context, resource, kind, options, undefined);
+  const items = (list.items ?? []).map((item) => withKind(item, resource));
+  const next = list.metadata?.continue;
+  return { items, ...(next ? { continue: next } : {}), resourceVersion: list.metadata?.resourceVersion ?? '' };
+}
+
+/**
+ * The metadata of every object of one kind, without their bodies: names, labels, annotations,
+ * versions of Secrets whose data may be large. Each item carries its own apiVersion and kind.
+ * A server that cannot send metadata only (it answers the full list, or refuses with 406) still
+ * gets the same answer, trimmed here.
+ */
+export async function listMetadata(context: VerbContext, apiVersion: string, kind: string, options: ListOptions = {}): Promise<ObjectMetadata[]> {
+  const resource = await context.discovery.resourceFor(apiVersion, kind);
+  const items: ObjectMetadata[] = [];
+  let accept: string | undefined = METADATA_LIST_ACCEPT;
+  let token: string | undefined;
+  for (;;) {
+    let list: RawList;
+    try {
+      list = await fetchPage(context, resource, kind, { ...options, ...(token ? { continue: token } : {}) }, accept);
+    } catch (error) {
+      // 406 Not Acceptable: this server lists full objects only; ask again for those.
+      if (!(accept && error instanceof KubeApiError && error.status === 406)) throw error;
+      accept = undefined;
+      continue;
+    }
+    for (const item of list.items ?? []) items.push({ apiVersion: resource.apiVersion, kind: resource.kind, metadata: item.metadata });
+    token = list.metadata?.continue;
+    if (!token) return items;
+  }
+}
+
+type RawList = { kind?: string; items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };
+
+async function fetchPage(context: VerbContext, resource: ApiResource, kind: string, options: ListOptions & { continue?: string }, accept: string | undefined): Promise<RawList> {
   const { body } = await request(context, {
     method: 'GET',
     path: collectionPath(resource, resource.namespaced ? options.namespace : undefined),
@@ -40,13 +87,11 @@ export async function listPage(context: VerbContext, apiVersion: string, kind: s
       limit: options.limit === undefined ? undefined : String(options.limit),
       continue: options.continue,
     },
+    ...(accept ? { accept } : {}),
     verb: 'list',
     resource: resource.name,
     idempotent: true,
     target: { what: `${kind} list${options.namespace ? ` in ${options.namespace}` : ''}` },
   });
-  const list = body as { items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };
-  const items = (list.items ?? []).map((item) => withKind(item, resource));
-  const next = list.metadata?.continue;
-  return { items, ...(next ? { continue: next } : {}), resourceVersion: list.metadata?.resourceVersion ?? '' };
+  return body as RawList;
 }
