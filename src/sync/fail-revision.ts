@@ -1,5 +1,6 @@
 import { refOf } from '../objects.js';
 import type { ChangeEntry } from '../apply/index.js';
+import type { FerryError } from '../errors.js';
 import type { WaitResult } from '../health/index.js';
 import { SyncReason, type SyncOutcome } from './outcome.js';
 import { shortRevision } from './messages.js';
@@ -15,6 +16,27 @@ export interface RevisionFailure {
   message: string;
   changes: ChangeEntry[];
   health?: WaitResult;
+}
+
+/**
+ * The server refused the revision before anything was written: the cluster still holds what it
+ * held, so there is nothing to roll back and nothing to record — the next poll tries again (a
+ * conflict while validating passes then; a real error is reported again).
+ */
+export function refuseRevision(run: ReconcileRun, decision: Decision, error: FerryError, changes: ChangeEntry[]): SyncOutcome {
+  const { latest, lastGoodRevision, summaries, base } = decision;
+  run.logger.warn({ desiredRevision: decision.desired.revision, err: error.message }, 'revision refused before any write');
+  return finish(run, {
+    result: 'Failed',
+    reason: SyncReason.ApplyFailed,
+    message: `${error.message} (nothing was written; tried again on the next poll)`,
+    revision: decision.revision,
+    ...(latest ? { appliedRevision: latest.revision } : {}),
+    ...(lastGoodRevision ? { lastGoodRevision } : {}),
+    changes,
+    inventory: base.map(refOf),
+    history: summaries,
+  });
 }
 
 /**

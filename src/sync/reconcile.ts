@@ -10,7 +10,7 @@ import { dryRunRevision } from './dry-run.js';
 import { applyRevision } from './apply-revision.js';
 import { waitHealthy } from './wait-healthy.js';
 import { recordSuccess } from './record.js';
-import { failRevision } from './fail-revision.js';
+import { failRevision, refuseRevision } from './fail-revision.js';
 import { shortRevision } from './messages.js';
 import { cancelled, isCancelled, type CancelledDuring } from './cancel.js';
 import type { ChangeEntry } from '../apply/index.js';
@@ -53,10 +53,13 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   // A dry run: the server validates the whole revision, nothing is written (DryRun).
   if (options.dryRun) return dryRunRevision(run, decision);
 
-  // Apply in dependency order (ApplyFailed). From here on, an aborted signal stops the
+  // Apply in dependency order (ApplyFailed). Refused before its first write (validation, a
+  // conflict while validating), the revision changed nothing: no rollback, no history entry, and
+  // the next poll asks the server again. From here on, an aborted signal stops the
   // reconcile where it is (Cancelled): no history entry, no rollback, retried on the next start.
   const applied = await applyRevision(run, desired.objects, base, desired.sources ? { sources: desired.sources } : {});
   if (isCancelled(run)) return cancelledDuring('apply', applied.entries);
+  if (applied.error && !applied.wrote) return refuseRevision(run, decision, applied.error, applied.entries);
   if (applied.error) return failRevision(run, decision, { reason: SyncReason.ApplyFailed, message: applied.error.message, changes: applied.entries });
 
   // Wait until everything is healthy (HealthCheckFailed).

@@ -111,6 +111,21 @@ describe('reconcile: one whole sync', () => {
     expect(await cluster.client.getOrNull({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' })).toBeNull();
   });
 
+  it('a revision refused before anything was written is neither rolled back nor recorded, and is tried again on the next poll', async () => {
+    const ns = await cluster.newNamespace('sync');
+    const good = await run(settings(ns, revision({ 'cfg.yaml': configMap('fine', { a: '1' }) })));
+    expect(good.result).toBe('Synced');
+    const bad = revision({ 'cfg.yaml': configMap('fine', { a: '2' }), 'svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 99999\n' });
+    const refused = await run(settings(ns, bad));
+    expect(refused).toMatchObject({ result: 'Failed', reason: 'ApplyFailed', appliedRevision: good.revision, lastGoodRevision: good.revision });
+    expect(refused.rollback).toBeUndefined();
+    expect(refused.message).toContain('nothing was written');
+    expect((await new HistoryStore(cluster.client, ns, 'app').list()).map((h) => [h.action, h.result])).toEqual([['sync', 'Succeeded']]);
+    expect((await cluster.client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' })).data).toEqual({ a: '1' });
+    // Not held back as a known failed revision: the server is asked again.
+    expect(await run(settings(ns, bad))).toMatchObject({ result: 'Failed', reason: 'ApplyFailed' });
+  });
+
   it('logs with the GitSync on every line and the revision once it is known, never a Secret value', async () => {
     const ns = await cluster.newNamespace('sync');
     const out = new PassThrough();
