@@ -1,6 +1,6 @@
-/** Rendering 10,000 objects (2,000 files × 5 documents), cold and with the parse cache warm. */
-import { renderManifests } from '../src/render/index.js';
-import type { SourceFile } from '../src/source/index.js';
+/** Rendering 10,000 objects (2,000 files × 5 documents): cold, with the parse cache warm, and an unchanged poll. */
+import { RenderCache, renderManifests } from '../src/render/index.js';
+import { treeFromFiles, type SourceFile } from '../src/source/index.js';
 import { heading, measure, report } from './support/measure.js';
 
 export default async function renderBenchmark(): Promise<void> {
@@ -18,11 +18,15 @@ export default async function renderBenchmark(): Promise<void> {
     }
     files.push({ path: `apps/f-${f}.yaml`, content: Buffer.from(docs.join('---\n')), blobId: `blob-${f}` });
   }
-  const cold = await measure(() => renderManifests({ files, targetNamespace: 'bench' }));
-  const warm = await measure(() => renderManifests({ files, targetNamespace: 'bench' }));
+  const tree = treeFromFiles(files, 'bench');
+  const cache = new RenderCache();
+  const cold = await measure(() => renderManifests({ tree, targetNamespace: 'bench', cache }));
+  const warm = await measure(() => renderManifests({ tree, targetNamespace: 'bench' }));
+  const unchanged = await measure(() => renderManifests({ tree, targetNamespace: 'bench', cache }));
   report('objects rendered', cold.result.objects.length);
   report('cold render (parse + validate + hash)', cold.ms, 'ms');
   report('warm render (parse cache hit)', warm.ms, 'ms');
-  report('peak heap', Math.max(cold.peakHeapMiB, warm.peakHeapMiB), 'MiB');
-  report('peak RSS', Math.max(cold.peakRssMiB, warm.peakRssMiB), 'MiB');
+  report('unchanged poll (render cache hit)', unchanged.ms, 'ms');
+  report('peak heap', Math.max(cold.peakHeapMiB, warm.peakHeapMiB, unchanged.peakHeapMiB), 'MiB');
+  report('peak RSS', Math.max(cold.peakRssMiB, warm.peakRssMiB, unchanged.peakRssMiB), 'MiB');
 }

@@ -38,10 +38,9 @@ export function isClusterScopedKindName(kind: string): boolean {
 const CLUSTER_SCOPED_KIND_NAMES = new Set([...CLUSTER_SCOPED].map((key) => key.slice(key.indexOf('/') + 1)));
 
 /**
- * True for kinds known to be cluster-scoped: built-ins from the table, and custom resources whose
- * CRD (`extra`, from the same render) says `scope: Cluster`.
+ * True for built-in kinds known to be cluster-scoped. Render asks this only after a CRD of the
+ * same render and the cluster's discovery had no answer (src/render/cluster-facts.ts).
  */
-export function isClusterScopedKind(apiVersion: string, kind: string, extra: ReadonlySet<string> = new Set()): boolean {
-  const key = `${groupOf(apiVersion)}/${kind}`;
-  return CLUSTER_SCOPED.has(key) || extra.has(key);
+export function isClusterScopedKind(apiVersion: string, kind: string): boolean {
+  return CLUSTER_SCOPED.has(`${groupOf(apiVersion)}/${kind}`);
 }

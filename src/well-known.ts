@@ -33,6 +33,8 @@ export const WAVE_ANNOTATION = 'ferry.dev/wave';
  */
 export const HEALTH_ANNOTATION = 'ferry.dev/health';
 export const HEALTH_IGNORE = 'ignore';
+/** `disabled`: `${VAR}` substitution leaves the object as written (as Flux's `kustomize.toolkit.fluxcd.io/substitute`). */
+export const SUBSTITUTE_ANNOTATION = 'ferry.dev/substitute';
 
 // ---- annotations on GitSyncs ----------------------------------------------------------------
 

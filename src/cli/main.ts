@@ -19,6 +19,10 @@ import { registerRollback } from './commands/rollback.js';
 import { registerSuspend, registerResume } from './commands/suspend.js';
 
 const EXIT_CODES_HELP = `
+Sources (plan, diff, apply):
+  a directory, a manifest file, or a Git URL; --path names a directory or one file inside it.
+  \${VAR} substitution is off unless --substitute KEY=VALUE is given (a GitSync: spec.render).
+
 Exit codes:
   0  success (diff: no changes)
   1  the operation failed or rolled back (diff: changes found)

@@ -1,11 +1,17 @@
 /**
- * Rendering: the files of one revision → a validated, located list of Kubernetes objects. Plain
- * YAML/JSON directories (multi-document, Lists flattened), kustomize (the real binary or
- * `kubectl kustomize`), `${VAR}` substitution, and validation that reports every problem with its
- * file and line. It never talks to Kubernetes.
+ * Rendering: the files of one revision → a validated, located list of Kubernetes objects. It
+ * reads only what the sync path reaches through a SourceTree: one file (as `kubectl apply -f`),
+ * a plain YAML/JSON directory (multi-document, Lists flattened), or a kustomization and what it
+ * references, built by the real kustomize in a scratch copy of just those files. `${VAR}`
+ * substitution is opt-in; every problem is reported with its file, line and field. What it must
+ * know about the cluster (scopes of kinds, later the version for Helm) comes in as ClusterFacts:
+ * it never talks to Kubernetes.
  */
 export { hashObject } from '../objects.js';
 export { renderManifests, type RenderOptions, type RenderResult, type RenderedObject, type RenderType, type SourceLocation } from './render.js';
 export { RenderError, formatProblem, type RenderProblem } from './errors.js';
+export { clusterFactsFromDiscovery, type ClusterFacts, type KindDiscovery, type Scope } from './cluster-facts.js';
+export { RenderCache, sharedRenderCache } from './cache.js';
 export { isClusterScopedKind } from '../scope.js';
-export { substituteVariables } from './substitute.js';
+export { substituteVariables, substituteString } from './substitute.js';
+export { formatFieldPath, type FieldPath } from './field-path.js';

@@ -1,13 +1,18 @@
 import { posix } from 'node:path';
-import { hashObject, type KubeObject } from '../objects.js';
-import type { SourceFile } from '../source/types.js';
+import { createHash } from 'node:crypto';
+import { formatRef, hashObject, isJsonObject, type KubeObject } from '../objects.js';
+import type { SourceTree } from '../source/types.js';
+import { SUBSTITUTE_ANNOTATION } from '../well-known.js';
+import { renderKey, type RenderCache } from './cache.js';
+import { answersHold, resolveScopes, type ClusterFacts } from './cluster-facts.js';
 import { RenderError, type RenderProblem } from './errors.js';
-import { DEFAULT_PARSE_LIMITS, parseManifestFile, type ParseLimits, type ParsedDocument } from './parse.js';
+import { formatFieldPath } from './field-path.js';
+import { DEFAULT_PARSE_LIMITS, resolvePlainScalar, type ParseLimits, type ParsedDocument } from './parse.js';
+import { readRenderInputs, type RenderType } from './read-inputs.js';
 import { substituteVariables } from './substitute.js';
 import { resolveNamespaces, validateDocument, type Located } from './validate.js';
-import { KUSTOMIZATION_FILES, findKustomization, findRemoteBases, runKustomize } from './kustomize.js';
 
-export type RenderType = 'auto' | 'plain' | 'kustomize';
+export type { RenderType } from './read-inputs.js';
 
 export interface SourceLocation {
   file: string;
@@ -23,11 +28,16 @@ export interface RenderedObject {
 }
 
 export interface RenderOptions {
-  files: SourceFile[];
-  /** Directory within the files that holds the manifests (default: the root). */
+  /** The revision's files, read on demand: only what the path reaches is read. */
+  tree: SourceTree;
+  /** A directory or one file within the tree (default: the root). */
   path?: string;
   type?: RenderType;
-  substitute?: Record<string, string>;
+  /**
+   * Variables for `${VAR}` substitution. Substitution runs only when this is set (a GitSync's
+   * `spec.render.substitute` / `substituteFrom`, the CLI's `--substitute`), as Flux's postBuild.
+   */
+  substitute?: Readonly<Record<string, string>>;
   /** An unset `${VAR}` without default is an error (default true). */
   strictSubstitution?: boolean;
   /** Namespace for namespaced objects that name none. */
@@ -37,78 +47,66 @@ export interface RenderOptions {
   allowRemoteBases?: boolean;
   kustomizeTimeoutMs?: number;
   limits?: Partial<ParseLimits> & { maxObjects?: number };
+  /** What the cluster serves (scopes of kinds …); without it the built-in table decides. */
+  cluster?: ClusterFacts;
+  /** Keeps renders and builds between calls; only for trees whose revision names their content. */
+  cache?: RenderCache;
 }
 
 export interface RenderResult {
   renderer: 'plain' | 'kustomize';
   objects: RenderedObject[];
   warnings: RenderProblem[];
+  /** True when nothing was read, built or parsed: the same inputs were rendered before. */
+  cached: boolean;
 }
 
-const MANIFEST = /\.(ya?ml|json)$/i;
-
 /**
- * Files of one revision → validated objects, each located in its source file. Plain
- * directories are read recursively in path order; a kustomization is built with kustomize.
- * Every problem is collected and thrown together as one RenderError; nothing partial is returned.
+ * The files of one revision → validated objects, each located in its source file. Every problem
+ * is collected and thrown together as one RenderError; nothing partial is returned.
  */
 export async function renderManifests(options: RenderOptions): Promise<RenderResult> {
-  const dir = normalizeDir(options.path);
+  const path = normalizePath(options.path);
   const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
   const maxObjects = options.limits?.maxObjects ?? 50_000;
-  const inDir = options.files.filter((file) => dir === '' || file.path.startsWith(`${dir}/`));
-  if (dir !== '' && inDir.length === 0 && !options.files.some((file) => file.path === dir)) {
-    throw new RenderError([{ code: 'RENDER_PATH_NOT_FOUND', file: dir, line: 1, column: 1, message: `path "${dir}" does not exist in the source (or holds no files)` }]);
-  }
-  const kustomization = findKustomization(options.files, dir);
-  const renderer = options.type === 'kustomize' || (options.type !== 'plain' && kustomization) ? 'kustomize' : 'plain';
-  const problems: RenderProblem[] = [];
+
+  // 1. The same revision, path and settings, on a cluster that still serves the same kinds the
+  //    same way, render the same objects: an unchanged poll renders nothing.
+  const key = options.cache ? renderKey(options.tree.revision, path, cacheInputs(options, limits)) : undefined;
+  const kept = key ? options.cache?.render(key) : undefined;
+  if (kept && (await answersHold(kept.answers, options.cluster))) return { ...structuredClone(kept.result), cached: true };
+
+  // 2. Read what the path reaches (one file, a directory, a kustomize build).
+  const inputs = await readRenderInputs(options.tree, path, {
+    type: options.type ?? 'auto',
+    limits,
+    allowRemoteBases: options.allowRemoteBases ?? false,
+    kustomizeTimeoutMs: options.kustomizeTimeoutMs ?? 60_000,
+    cache: options.cache,
+  });
+  const problems = [...inputs.problems];
+
+  // 3. Substitute (when asked to) before validating: a name may be `app-${ENV}`.
   const located: Located[] = [];
-  const variables = options.substitute ?? {};
-  const collect = (file: string, documents: ParsedDocument[]) => {
-    for (const document of documents) {
-      // Substitution comes first (a name may be `app-${ENV}`), on values only.
-      const { value, missing } = substituteVariables(document.value, variables);
-      document.value = value;
-      if (options.strictSubstitution !== false) {
-        for (const { variable, path } of missing) {
-          problems.push({ code: 'RENDER_UNSET_VARIABLE', file, line: document.line, column: document.column, message: `\${${variable}} at ${path} is not set and has no default (use \${${variable}:=value} for a default)` });
-        }
-      }
-      const { object, problems: found } = validateDocument(file, document);
-      problems.push(...found);
-      if (object) located.push({ object, file, document });
-    }
-  };
-
-  if (renderer === 'kustomize') {
-    if (!kustomization) throw new RenderError([{ code: 'RENDER_NO_KUSTOMIZATION', file: dir || '.', line: 1, column: 1, message: 'render type kustomize, but the path holds no kustomization.yaml' }]);
-    const remote = options.allowRemoteBases ? [] : findRemoteBases(options.files);
-    if (remote.length > 0) throw new RenderError(remote);
-    const { output, problem } = await runKustomize(options.files, dir, options.kustomizeTimeoutMs ?? 60_000);
-    if (problem) throw new RenderError([problem]);
-    const parsed = parseManifestFile(kustomization.path, Buffer.from(output ?? ''), limits);
-    problems.push(...parsed.problems);
-    for (const document of parsed.documents) collect(locateInSources(document, options.files, kustomization.path), [document]);
-  } else {
-    // Kustomization files configure kustomize; they are not objects to apply.
-    const manifests = inDir.filter((f) => MANIFEST.test(f.path) && !KUSTOMIZATION_FILES.includes(posix.basename(f.path)));
-    for (const file of manifests.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-      const parsed = parseManifestFile(file.path, file.content, limits, file.blobId);
-      problems.push(...parsed.problems);
-      collect(file.path, parsed.documents);
-    }
+  for (const { file, document } of inputs.documents) {
+    if (options.substitute && !substitutionDisabled(document.value)) problems.push(...substitute(file, document, options.substitute, options.strictSubstitution !== false));
+    const { object, problems: found } = validateDocument(file, document);
+    problems.push(...found);
+    if (object) located.push({ object, file, document });
   }
 
-  const { problems: namespaceProblems, warnings } = resolveNamespaces(located, {
+  // 4. Every kind's scope (from the render's CRDs, the cluster, the table) before any object key.
+  const { scopes, answers } = await resolveScopes(located.map((item) => item.object), options.cluster);
+  const { problems: namespaceProblems, warnings } = resolveNamespaces(located, scopes, {
     ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
     defaultNamespace: options.defaultNamespace ?? 'default',
   });
   problems.push(...namespaceProblems);
-  if (located.length > maxObjects) problems.push({ code: 'RENDER_TOO_MANY_OBJECTS', file: dir || '.', line: 1, column: 1, message: `${located.length} objects; the limit is ${maxObjects}` });
+  if (located.length > maxObjects) problems.push({ code: 'RENDER_TOO_MANY_OBJECTS', file: path || '.', line: 1, column: 1, message: `${located.length} objects; the limit is ${maxObjects}` });
   if (problems.length > 0) throw new RenderError(sortProblems(problems));
-  return {
-    renderer,
+
+  const result = {
+    renderer: inputs.renderer,
     objects: located.map((item) => ({
       object: item.object,
       source: { file: item.file, line: item.document.line, column: item.document.column },
@@ -116,43 +114,71 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
     })),
     warnings,
   };
+  if (key) options.cache?.keepRender(key, { result: structuredClone(result), answers });
+  return { ...result, cached: false };
 }
 
-/**
- * kustomize output has no positions of its own: point each object at the input file and line
- * that defines it (same kind, a name contained in the output name), else at the kustomization.
- */
-function locateInSources(document: ParsedDocument, files: SourceFile[], fallback: string): string {
-  const value = document.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
-  const kind = typeof value?.kind === 'string' ? value.kind : undefined;
-  const name = typeof value?.metadata?.name === 'string' ? value.metadata.name : undefined;
-  document.line = 1;
-  document.column = 1;
-  document.fields = {};
-  if (!kind || !name) return fallback;
-  for (const file of files) {
-    if (!MANIFEST.test(file.path)) continue;
-    const text = file.content.toString('utf8');
-    if (!new RegExp(`^kind:\\s*${kind}\\s*$`, 'm').test(text)) continue;
-    const lines = text.split('\n');
-    // The name may carry a kustomize prefix or suffix: match the line whose value is contained in it.
-    const index = lines.findIndex((line) => {
-      const match = /^\s*name:\s*["']?([^"'\s#]+)/.exec(line);
-      return match !== null && name.includes(match[1] as string);
-    });
-    if (index >= 0) {
-      document.line = index + 1;
-      return file.path;
-    }
-  }
-  return fallback;
+/** Substitutes one document in place; unset variables are problems located at their field. */
+function substitute(file: string, document: ParsedDocument, variables: Readonly<Record<string, string>>, strict: boolean): RenderProblem[] {
+  const { value, unset } = substituteVariables(document.value, variables, {
+    retype: (at, text) => (document.isPlainScalar(at) ? resolvePlainScalar(text, document.yaml) : text),
+  });
+  const subject = describe(document.value);
+  document.value = value;
+  if (!strict) return [];
+  return unset.map(({ variable, path }) => {
+    const position = document.locate(path) ?? document;
+    return {
+      code: 'RENDER_UNSET_VARIABLE',
+      file,
+      line: position.line,
+      column: position.column,
+      message: `${subject}: \${${variable}} at ${formatFieldPath(path)} is not set and has no default (give one as \${${variable}:-value}, write $\${${variable}} for the literal text, or annotate the object ${SUBSTITUTE_ANNOTATION}: disabled)`,
+    };
+  });
+}
+
+function substitutionDisabled(value: unknown): boolean {
+  const metadata = isJsonObject(value) && isJsonObject(value.metadata) ? value.metadata : undefined;
+  const annotations = metadata && isJsonObject(metadata.annotations) ? metadata.annotations : undefined;
+  const setting = annotations?.[SUBSTITUTE_ANNOTATION];
+  return typeof setting === 'string' && setting.toLowerCase() === 'disabled';
+}
+
+/** `Kind/namespace/name` of a document not validated yet, as far as it says. */
+function describe(value: unknown): string {
+  const object = isJsonObject(value) ? value : {};
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
+  const kind = typeof object.kind === 'string' ? object.kind : 'object';
+  const name = typeof metadata.name === 'string' ? metadata.name : '';
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
+  return name ? formatRef({ kind, name, namespace }) : kind;
+}
+
+/** Every input besides revision and path that changes what a render gives (variables as a hash). */
+function cacheInputs(options: RenderOptions, limits: ParseLimits): Record<string, unknown> {
+  return {
+    type: options.type ?? 'auto',
+    substitute: options.substitute ? createHash('sha256').update(JSON.stringify(Object.entries(options.substitute).sort())).digest('hex') : null,
+    strict: options.strictSubstitution !== false,
+    targetNamespace: options.targetNamespace ?? null,
+    defaultNamespace: options.defaultNamespace ?? 'default',
+    allowRemoteBases: options.allowRemoteBases ?? false,
+    limits: { ...limits, maxObjects: options.limits?.maxObjects ?? null },
+    cluster: options.cluster ? 'discovery' : 'table',
+  };
 }
 
 function sortProblems(problems: RenderProblem[]): RenderProblem[] {
   return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }
 
-function normalizeDir(path: string | undefined): string {
-  const normalized = posix.normalize(path ?? '.').replace(/^\.\/?/, '').replace(/\/$/, '');
-  return normalized === '.' ? '' : normalized;
+/** `./apps/web/` → `apps/web`; the root is `''`. A path that leaves the tree is refused. */
+function normalizePath(path: string | undefined): string {
+  const raw = (path ?? '.').replace(/\\/g, '/');
+  const normalized = posix.normalize(raw).replace(/\/+$/, '');
+  if (raw.startsWith('/') || normalized === '..' || normalized.startsWith('../')) {
+    throw new RenderError([{ code: 'RENDER_PATH_OUTSIDE_SOURCE', file: raw, line: 1, column: 1, message: `path "${raw}" must be relative and inside the source` }]);
+  }
+  return normalized === '.' ? '' : normalized.replace(/^\.\//, '');
 }

@@ -1,35 +1,89 @@
+import type { FieldPath } from './field-path.js';
+
 /**
- * `${VAR}` substitution applied to the string values of rendered objects (never to YAML text, so
- * a value cannot break the document's structure): `${VAR}`, `${VAR:=default}`, and `$${VAR}` for a
- * literal `${VAR}`. In strict mode an unset variable without a default is an error.
+ * `${VAR}` substitution, opt-in as Flux's `postBuild` is, applied to the string values of
+ * rendered objects (never to YAML text, so a value cannot break the document's structure).
+ *
+ * Only `${NAME}` with an identifier name is a variable; everything else that looks like one
+ * (`${1}`, `${#ARR[@]}`, `${VAR%.*}`, `$VAR`, `{{ $value }}`) is left as written. The envsubst
+ * forms Flux users write are understood:
+ *
+ * | form            | gives                                                  |
+ * | --------------- | ------------------------------------------------------ |
+ * | `${VAR}`        | VAR's value; unset is an error                         |
+ * | `${VAR:-word}`  | word when VAR is unset or empty, else VAR              |
+ * | `${VAR:=word}`  | the same (nothing is assigned: values are per object)  |
+ * | `${VAR:+word}`  | word when VAR is set and not empty, else nothing       |
+ * | `${VAR-word}`, `${VAR=word}`, `${VAR+word}` | as above, testing only "unset"   |
+ * | `$${VAR}`       | the literal text `${VAR}`                              |
  */
-const PATTERN = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::=([^}]*))?\}/g;
+const EXPRESSION = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=+])([^}]*))?\}/g;
+const WHOLE_EXPRESSION = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+][^}]*)?\}$/;
+
+export interface UnsetVariable {
+  variable: string;
+  /** The field whose value names it. */
+  path: FieldPath;
+}
 
 export interface SubstitutionResult<T> {
   value: T;
-  /** Variables that were unset and had no default, with the field path where they appear. */
-  missing: Array<{ variable: string; path: string }>;
+  /** Variables that were unset and had no default, with the field where each appears. */
+  unset: UnsetVariable[];
 }
 
-export function substituteVariables<T>(value: T, variables: Record<string, string>, path = ''): SubstitutionResult<T> {
-  const missing: SubstitutionResult<T>['missing'] = [];
-  const walk = (node: unknown, at: string): unknown => {
+export interface SubstituteOptions {
+  /**
+   * Called when a whole string value was one variable (`replicas: ${REPLICAS}`): returns what the
+   * value becomes, so a plain YAML scalar can take the type its new text has.
+   */
+  retype?: (path: FieldPath, text: string) => unknown;
+}
+
+/** Substitutes every string value (not keys) of `value`, returning a new value. */
+export function substituteVariables<T>(value: T, variables: Readonly<Record<string, string>>, options: SubstituteOptions = {}): SubstitutionResult<T> {
+  const unset: UnsetVariable[] = [];
+  const walk = (node: unknown, path: Array<string | number>): unknown => {
     if (typeof node === 'string') {
       if (!node.includes('${')) return node;
-      return node.replace(PATTERN, (whole, escape: string, name: string, fallback: string | undefined) => {
-        if (escape) return whole.slice(1);
-        const found = variables[name];
-        if (found !== undefined) return found;
-        if (fallback !== undefined) return fallback;
-        missing.push({ variable: name, path: at });
-        return whole;
-      });
+      const result = substituteString(node, variables);
+      for (const variable of result.unset) unset.push({ variable, path: [...path] });
+      if (result.text !== node && result.unset.length === 0 && options.retype && WHOLE_EXPRESSION.test(node)) return options.retype(path, result.text);
+      return result.text;
     }
-    if (Array.isArray(node)) return node.map((item, i) => walk(item, `${at}[${i}]`));
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
     if (node && typeof node === 'object') {
-      return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, walk(inner, at ? `${at}.${key}` : key)]));
+      return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, walk(inner, [...path, key])]));
     }
     return node;
   };
-  return { value: walk(value, path) as T, missing };
+  return { value: walk(value, []) as T, unset };
+}
+
+/** Substitutes one string; `unset` names the variables that had neither a value nor a default. */
+export function substituteString(text: string, variables: Readonly<Record<string, string>>): { text: string; unset: string[] } {
+  const unset: string[] = [];
+  const out = text.replace(EXPRESSION, (whole: string, escape: string, name: string, operator: string | undefined, word: string | undefined) => {
+    if (escape) return whole.slice(1);
+    const value = Object.hasOwn(variables, name) ? variables[name] : undefined;
+    const isSet = value !== undefined;
+    const isFilled = isSet && value !== '';
+    switch (operator) {
+      case ':-':
+      case ':=':
+        return isFilled ? value : (word ?? '');
+      case '-':
+      case '=':
+        return isSet ? value : (word ?? '');
+      case ':+':
+        return isFilled ? (word ?? '') : '';
+      case '+':
+        return isSet ? (word ?? '') : '';
+      default:
+        if (isSet) return value;
+        unset.push(name);
+        return whole;
+    }
+  });
+  return { text: out, unset };
 }

@@ -1,27 +1,30 @@
 import { FerryError, describeError } from '../errors.js';
-import { readLocalDirectory, type SourceFile } from '../source/index.js';
+import { readLocalDirectory, treeFromFiles, type SourceTree } from '../source/index.js';
 import type { SyncSettings } from './settings.js';
 import { SyncReason } from './outcome.js';
 import { finish, proceed, stop, type ReconcileRun, type Step, type SyncDeps } from './run.js';
 import { cancelled, isCancelled } from './cancel.js';
 
-/** One revision of the source: its files and the revision they are at. */
+/** One revision of the source: its files, as a tree render reads on demand, and the revision. */
 export interface FetchedSource {
-  files: SourceFile[];
+  tree: SourceTree;
   revision: string;
 }
 
 /**
- * Fetches the sync's source: every file of the revision (a kustomization under the sync path may
- * use bases elsewhere in the repository; render picks the path) and the revision they are at.
+ * Fetches the sync's source: the revision's tree (a kustomization under the sync path may use
+ * bases elsewhere in the repository; render follows them and reads only those) and its revision.
  */
 export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, 'git'>, signal?: AbortSignal): Promise<FetchedSource> {
   const source = settings.source;
-  if (source.type === 'directory') return readLocalDirectory(source.dir);
+  if (source.type === 'directory') {
+    const { files, revision } = await readLocalDirectory(source.dir);
+    return { tree: treeFromFiles(files, revision), revision };
+  }
   if (!deps.git) throw new FerryError('SYNC_NO_GIT', 'no Git client configured for a git source');
   const fetched = await deps.git.fetch(source.url, source.ref, source.credentials, signal);
   const files = await deps.git.readFiles(source.url, fetched.commit);
-  return { files, revision: fetched.commit };
+  return { tree: treeFromFiles(files, fetched.commit), revision: fetched.commit };
 }
 
 /** The fetch step: a source that cannot be read ends the reconcile as SourceUnavailable. */

@@ -43,6 +43,7 @@ export async function resolveSyncInputs(client: InputsClient, settings: SyncSett
     Object.assign(substitute, data);
     if (from.kind === 'Secret') secretValues.push(...Object.values(data));
   }
+  if (!settings.substitute) return { settings: resolved, secretValues };
   return { settings: { ...resolved, substitute: { ...substitute, ...settings.substitute } }, secretValues };
 }
 

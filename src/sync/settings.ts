@@ -35,7 +35,8 @@ export interface SyncSettings {
   /** A Secret with username/password or bearerToken (the agent resolves it into credentials). */
   secretName?: string;
   renderType: RenderType;
-  substitute: Record<string, string>;
+  /** `${VAR}` values; substitution is off when undefined (neither substitute nor substituteFrom set). */
+  substitute?: Record<string, string>;
   substituteFrom: SubstituteFrom[];
   targetNamespace?: string;
   prune: boolean;
@@ -98,7 +99,10 @@ export function settingsFromGitSync(gitsync: KubeObject): SyncSettings {
       timeoutMs: duration(source.timeout, 'spec.source.timeout', 60_000),
     },
     renderType: (['auto', 'plain', 'kustomize'] as const).find((t) => t === render.type) ?? DEFAULT_SETTINGS.renderType,
-    substitute: isJsonObject(render.substitute) ? Object.fromEntries(Object.entries(render.substitute).map(([k, v]) => [k, String(v)])) : {},
+    // Opt-in, as Flux's postBuild: only a GitSync that says substitute or substituteFrom gets it.
+    ...(isJsonObject(render.substitute) || Array.isArray(render.substituteFrom)
+      ? { substitute: isJsonObject(render.substitute) ? Object.fromEntries(Object.entries(render.substitute).map(([k, v]) => [k, String(v)])) : {} }
+      : {}),
     substituteFrom: Array.isArray(render.substituteFrom)
       ? render.substituteFrom.filter(isJsonObject).map((item) => ({
           kind: item.kind === 'Secret' ? 'Secret' : 'ConfigMap',

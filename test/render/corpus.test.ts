@@ -121,11 +121,11 @@ describe('the corpus: real repository layouts sync on the first try', () => {
     const ns = await cluster.newNamespace('monitoring');
     const dir = fixtureCopy('monitoring-stack');
     await apply([dir, '-n', ns, '--substitute', 'CLUSTER=eu-west-1']);
-    const prometheus = (await configMapData(ns, 'prometheus-config'))['prometheus.yml'];
-    expect(prometheus).toContain('cluster: eu-west-1');
+    const prometheus = await configMapData(ns, 'prometheus-config');
+    expect(prometheus['prometheus.yml']).toContain('cluster: eu-west-1');
     // Not variables: regex groups and template placeholders that are not ${IDENTIFIER}.
-    expect(prometheus).toContain('replacement: ${1}:${2}');
-    expect(prometheus).toContain('{{ $labels.instance }}');
+    expect(prometheus['prometheus.yml']).toContain('replacement: ${1}:${2}');
+    expect(prometheus['alerts.yml']).toBe(fixtureData('monitoring-stack', 'prometheus/config.yaml')['alerts.yml']);
     expect(await configMapData(ns, 'grafana-dashboards')).toEqual(fixtureData('monitoring-stack', 'grafana/dashboards.yaml'));
     expect(await configMapData(ns, 'grafana-datasources')).toEqual(fixtureData('monitoring-stack', 'grafana/datasources.yaml'));
     await expectSettled([dir, '-n', ns, '--substitute', 'CLUSTER=eu-west-1']);

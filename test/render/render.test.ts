@@ -7,15 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { formatRef, refOf } from '../../src/objects.js';
 import { RenderError, renderManifests, type RenderOptions } from '../../src/render/index.js';
-import { readLocalDirectory } from '../../src/source/index.js';
+import { readLocalDirectory, treeFromFiles } from '../../src/source/index.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const caseDirs = (kind: 'ok' | 'bad') => readdirSync(join(FIXTURES, kind)).sort();
 const readCase = (kind: string, name: string) => JSON.parse(readFileSync(join(FIXTURES, kind, name, 'case.json'), 'utf8')) as { options: Partial<RenderOptions>; expected: unknown };
 
 async function render(kind: string, name: string, options: Partial<RenderOptions>) {
-  const { files } = await readLocalDirectory(join(FIXTURES, kind, name, 'files'));
-  return renderManifests({ files, ...options });
+  const { files, revision } = await readLocalDirectory(join(FIXTURES, kind, name, 'files'));
+  return renderManifests({ tree: treeFromFiles(files, revision), ...options });
 }
 
 describe('rendering real-world layouts', () => {
@@ -51,14 +51,14 @@ describe('rendering real-world layouts', () => {
 
   it('renders an empty directory as zero objects (prune refuses empty renders later)', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'ferry-empty-'));
-    const { files } = await readLocalDirectory(empty);
-    expect((await renderManifests({ files })).objects).toEqual([]);
+    const { files, revision } = await readLocalDirectory(empty);
+    expect((await renderManifests({ tree: treeFromFiles(files, revision) })).objects).toEqual([]);
     rmSync(empty, { recursive: true });
   });
 
   it('warns about, and drops, a namespace on a cluster-scoped object', async () => {
     const files = [{ path: 'ns.yaml', content: Buffer.from('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  namespace: oops\n') }];
-    const result = await renderManifests({ files });
+    const result = await renderManifests({ tree: treeFromFiles(files, 'test') });
     expect(result.objects[0]?.object.metadata.namespace).toBeUndefined();
     expect(result.warnings).toMatchObject([{ code: 'RENDER_NAMESPACE_IGNORED', file: 'ns.yaml', line: 5 }]);
   });

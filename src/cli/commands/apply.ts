@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { formatRef, objectKey } from '../../objects.js';
 import { reconcile, parseDuration, type SyncOutcome, DEFAULT_SETTINGS } from '../../sync/index.js';
@@ -6,7 +5,7 @@ import { connect, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat, printData, type Column } from '../output.js';
 import { progressPrinter } from '../progress.js';
-import { collectKeyValue, commandLineSettings, gitSourceFor, sourceFromArg } from '../source-arg.js';
+import { collectKeyValue, commandLineSettings, defaultSyncName, gitSourceFor, sourceFromArg } from '../source-arg.js';
 import { wholeNumberFlag } from '../flags.js';
 
 interface ApplyFlags {
@@ -36,11 +35,11 @@ interface ResultRow {
 export function registerApply(program: Command, io: CliIO): void {
   program
     .command('apply')
-    .description('sync a directory or Git repository to the cluster once, exactly as the agent would (diff, ordered apply, health, prune, history, rollback)')
-    .argument('<source>', 'a directory, or a Git URL (http:// or https://)')
-    .option('--name <name>', 'the sync name that owns the objects (default: the directory or repository name)')
+    .description('sync a directory, a manifest file or a Git repository to the cluster once, exactly as the agent would (diff, ordered apply, health, prune, history, rollback)')
+    .argument('<source>', 'a directory, a manifest file, or a Git URL (http:// or https://)')
+    .option('--name <name>', 'the sync name that owns the objects (default: the directory, file or repository name)')
     .option('--ref <ref>', 'Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: branch main)')
-    .option('--path <path>', 'directory within the source that holds the manifests', '.')
+    .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
     .option('--prune', 'delete objects that the previous revision applied and this one no longer has')
     .option('--allow-empty', 'let --prune delete everything when the source renders no objects')
     .option('--timeout <duration>', 'how long to wait for the objects to become healthy', '5m')
@@ -49,7 +48,7 @@ export function registerApply(program: Command, io: CliIO): void {
     .option('--no-rollback', 'do not roll back to the last good revision when this one fails')
     .option('--history-limit <n>', 'history entries to keep', wholeNumberFlag('--history-limit', { max: 100 }), DEFAULT_SETTINGS.historyLimit)
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
-    .option('--substitute <KEY=VALUE>', 'a ${KEY} substitution (repeatable)', collectKeyValue)
+    .option('--substitute <KEY=VALUE>', 'turn on ${KEY} substitution with this value (repeatable; off unless given)', collectKeyValue)
     .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize']).default('auto'))
     .option('-o, --output <format>', 'table, json or yaml', 'table')
     .action(async (sourceArg: string, flags: ApplyFlags, command: Command) => {
@@ -58,7 +57,7 @@ export function registerApply(program: Command, io: CliIO): void {
       const client = connect(options);
       const namespace = namespaceOf(options, client);
       const source = sourceFromArg(sourceArg, flags);
-      const name = flags.name ?? defaultName(sourceArg);
+      const name = flags.name ?? defaultSyncName(sourceArg);
       const settings = commandLineSettings(
         { namespace, name, source, substitute: flags.substitute, targetNamespace: flags.targetNamespace },
         {
@@ -78,13 +77,6 @@ export function registerApply(program: Command, io: CliIO): void {
       printOutcome(io, format, outcome);
       if (outcome.result === 'Failed' || outcome.result === 'RolledBack') throw new CliExit(ExitCode.Failure);
     });
-}
-
-/** `ferry apply ./shop` syncs as "shop"; a URL as its repository name. */
-function defaultName(sourceArg: string): string {
-  const last = basename(sourceArg.replace(/\/+$/, '').replace(/\.git$/, ''));
-  const name = last.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-  return name || 'default';
 }
 
 export function printOutcome(io: CliIO, format: ReturnType<typeof parseOutputFormat>, outcome: SyncOutcome): void {

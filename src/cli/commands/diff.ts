@@ -5,11 +5,12 @@ import { objectKey, refOf } from '../../objects.js';
 import { applyObjects, pruneCandidates, syncId } from '../../apply/index.js';
 import { diffObject, diffToJson, formatDiff, summarizeDiffs, type ObjectDiff } from '../../diff/index.js';
 import { HistoryStore } from '../../history/index.js';
+import { clusterFactsFromDiscovery } from '../../render/index.js';
 import { fetchSource, renderSource, resolveSyncInputs, settingsFromGitSync, type SyncSettings } from '../../sync/index.js';
 import { connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat } from '../output.js';
-import { collectKeyValue, commandLineSettings, gitSourceFor, isGitUrl, sourceFromArg } from '../source-arg.js';
+import { collectKeyValue, commandLineSettings, defaultSyncName, gitSourceFor, isGitUrl, sourceFromArg } from '../source-arg.js';
 import { existsSync } from 'node:fs';
 
 interface DiffFlags {
@@ -26,13 +27,13 @@ export function registerDiff(program: Command, io: CliIO): void {
   program
     .command('diff')
     .description('show how the cluster differs from Git, as kubectl diff does (exit 0: no changes, 1: changes, 2: error)')
-    .argument('<source>', 'a GitSync name, a directory, or a Git URL')
-    .option('--name <name>', 'for a directory or URL: the sync whose last applied revision is the three-way base')
+    .argument('<source>', 'a GitSync name, a directory, a manifest file, or a Git URL')
+    .option('--name <name>', 'for a directory, file or URL: the sync whose last applied revision is the three-way base (default: the directory, file or repository name, as apply uses)')
     .option('--ref <ref>', 'Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA')
-    .option('--path <path>', 'directory within the source that holds the manifests', '.')
-    .option('--prune', 'for a directory or URL with --name: also show objects that would be pruned')
+    .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
+    .option('--prune', 'for a directory, file or URL: also show objects that would be pruned')
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
-    .option('--substitute <KEY=VALUE>', 'a ${KEY} substitution (repeatable)', collectKeyValue)
+    .option('--substitute <KEY=VALUE>', 'turn on ${KEY} substitution with this value (repeatable; off unless given)', collectKeyValue)
     .option('-o, --output <format>', 'diff (default) or json', 'diff')
     .action(async (sourceArg: string, flags: DiffFlags, command: Command) => {
       if (flags.output !== 'diff' && flags.output !== 'json') parseOutputFormat(flags.output, ['json']);
@@ -48,14 +49,13 @@ export function registerDiff(program: Command, io: CliIO): void {
           ({ settings, secretValues } = await resolveSyncInputs(client, settingsFromGitSync(gitsync)));
         } else {
           settings = commandLineSettings(
-            { namespace, name: flags.name ?? '', source: sourceFromArg(sourceArg, flags), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
+            { namespace, name: flags.name ?? defaultSyncName(sourceArg), source: sourceFromArg(sourceArg, flags), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
             { prune: Boolean(flags.prune) },
           );
         }
-        const named = fromGitSync || Boolean(flags.name);
-        const { files } = await fetchSource(settings, { git: gitSourceFor(io.env) });
-        const desired = await renderSource(settings, files);
-        const latest = named ? await new HistoryStore(client, settings.namespace, settings.name).latest() : undefined;
+        const { tree } = await fetchSource(settings, { git: gitSourceFor(io.env) });
+        const desired = await renderSource(settings, tree, clusterFactsFromDiscovery(client));
+        const latest = await new HistoryStore(client, settings.namespace, settings.name).latest();
         const base = latest?.objects ?? [];
         const result = await applyObjects(client, {
           sync: syncId(settings.namespace, settings.name),
@@ -63,11 +63,11 @@ export function registerDiff(program: Command, io: CliIO): void {
           base,
           ignore: settings.ignore,
           diffOnly: true,
-          checkOwnership: named,
+          checkOwnership: true,
         });
         if (result.error) throw result.error;
         const diffs: ObjectDiff[] = result.entries.map((entry) => entry.diff).filter((d): d is ObjectDiff => d !== undefined);
-        if (named && settings.prune) diffs.push(...(await prunedDiffs(client, base, desired)));
+        if (settings.prune) diffs.push(...(await prunedDiffs(client, base, desired)));
         printDiffs(io, flags.output === 'json', diffs, secretValues);
         if (diffs.some((d) => d.action !== 'unchanged')) throw new CliExit(ExitCode.Failure);
       } catch (error) {

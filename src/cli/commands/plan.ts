@@ -41,12 +41,12 @@ const COLUMNS: Column<PlanRow>[] = [
 export function registerPlan(program: Command, io: CliIO): void {
   program
     .command('plan')
-    .description('render a directory or Git repository and print the objects in the order they would be applied (no cluster needed)')
-    .argument('<source>', 'a directory, or a Git URL (http:// or https://)')
+    .description('render a directory, a manifest file or a Git repository and print the objects in the order they would be applied (no cluster needed)')
+    .argument('<source>', 'a directory, a manifest file, or a Git URL (http:// or https://)')
     .option('--ref <ref>', 'Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: branch main)')
-    .option('--path <path>', 'directory within the source that holds the manifests', '.')
+    .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
-    .option('--substitute <KEY=VALUE>', 'a ${KEY} substitution (repeatable)', collectKeyValue)
+    .option('--substitute <KEY=VALUE>', 'turn on ${KEY} substitution with this value (repeatable; off unless given)', collectKeyValue)
     .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize']).default('auto'))
     .option('-o, --output <format>', 'table, wide, json or yaml', 'table')
     .action(async (sourceArg: string, flags: PlanFlags, command: Command) => {
@@ -56,14 +56,15 @@ export function registerPlan(program: Command, io: CliIO): void {
       const source = sourceFromArg(sourceArg, flags);
       const settings = { source, renderType: flags.renderType } as Pick<SyncSettings, 'source' | 'renderType'>;
       if (format === 'table' || format === 'wide') io.stderr.write(`fetching ${source.type === 'git' ? source.url : source.dir} …\n`);
-      const { files, revision } = await fetchSource({ ...DEFAULT_SETTINGS, ...settings } as SyncSettings, { git: gitSourceFor(io.env) });
+      const { tree, revision } = await fetchSource({ ...DEFAULT_SETTINGS, ...settings } as SyncSettings, { git: gitSourceFor(io.env) });
       let rendered: RenderedObject[];
       try {
+        // No cluster: the scopes of kinds come from the render's CRDs and the built-in table.
         const result = await renderManifests({
-          files,
+          tree,
           path: source.path ?? '.',
           type: flags.renderType,
-          substitute: flags.substitute ?? {},
+          ...(flags.substitute ? { substitute: flags.substitute } : {}),
           ...(targetNamespace ? { targetNamespace } : {}),
         });
         rendered = result.objects;
