@@ -1,5 +1,5 @@
 import { FerryError, describeError } from '../errors.js';
-import { readLocalDirectory, treeFromFiles, type SourceTree } from '../source/index.js';
+import { openLocalTree, type SourceTree } from '../source/index.js';
 import type { SyncSettings } from './settings.js';
 import { SyncReason } from './outcome.js';
 import { finish, proceed, stop, type ReconcileRun, type Step, type SyncDeps } from './run.js';
@@ -18,13 +18,12 @@ export interface FetchedSource {
 export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, 'git'>, signal?: AbortSignal): Promise<FetchedSource> {
   const source = settings.source;
   if (source.type === 'directory') {
-    const { files, revision } = await readLocalDirectory(source.dir);
-    return { tree: treeFromFiles(files, revision), revision };
+    const tree = await openLocalTree(source.dir);
+    return { tree, revision: tree.revision };
   }
   if (!deps.git) throw new FerryError('SYNC_NO_GIT', 'no Git client configured for a git source');
   const fetched = await deps.git.fetch(source.url, source.ref, source.credentials, signal);
-  const files = await deps.git.readFiles(source.url, fetched.commit);
-  return { tree: treeFromFiles(files, fetched.commit), revision: fetched.commit };
+  return { tree: await deps.git.tree(source.url, fetched.commit), revision: fetched.commit };
 }
 
 /** The fetch step: a source that cannot be read ends the reconcile as SourceUnavailable. */

@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../src/objects.js';
 import { formatRef, refOf } from '../../src/objects.js';
 import { renderManifests } from '../../src/render/index.js';
-import { readLocalDirectory, treeFromFiles } from '../../src/source/index.js';
+import { openLocalTree } from '../../src/source/index.js';
 import { reconcile, DEFAULT_SETTINGS } from '../../src/sync/index.js';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
 
@@ -68,8 +68,7 @@ describe('the install manifests', () => {
   });
 
   it('the CRD validates GitSyncs and fills in the documented defaults', async () => {
-    const { files, revision } = await readLocalDirectory(`${ROOT}manifests/base`);
-    const crd = (await renderManifests({ tree: treeFromFiles(files, revision), type: 'plain' })).objects.find((o) => o.object.kind === 'CustomResourceDefinition')?.object as any;
+    const crd = (await renderManifests({ tree: await openLocalTree(`${ROOT}manifests/base`), type: 'plain' })).objects.find((o) => o.object.kind === 'CustomResourceDefinition')?.object as any;
     const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties;
     expect(spec.prune.default).toBe(true);
     expect(spec.selfHeal.default).toBe(true);

@@ -7,15 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { formatRef, refOf } from '../../src/objects.js';
 import { RenderError, renderManifests, type RenderOptions } from '../../src/render/index.js';
-import { readLocalDirectory, treeFromFiles } from '../../src/source/index.js';
+import { openLocalTree, treeFromFiles } from '../../src/source/index.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const caseDirs = (kind: 'ok' | 'bad') => readdirSync(join(FIXTURES, kind)).sort();
 const readCase = (kind: string, name: string) => JSON.parse(readFileSync(join(FIXTURES, kind, name, 'case.json'), 'utf8')) as { options: Partial<RenderOptions>; expected: unknown };
 
 async function render(kind: string, name: string, options: Partial<RenderOptions>) {
-  const { files, revision } = await readLocalDirectory(join(FIXTURES, kind, name, 'files'));
-  return renderManifests({ tree: treeFromFiles(files, revision), ...options });
+  return renderManifests({ tree: await openLocalTree(join(FIXTURES, kind, name, 'files')), ...options });
 }
 
 describe('rendering real-world layouts', () => {
@@ -51,8 +50,7 @@ describe('rendering real-world layouts', () => {
 
   it('renders an empty directory as zero objects (prune refuses empty renders later)', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'ferry-empty-'));
-    const { files, revision } = await readLocalDirectory(empty);
-    expect((await renderManifests({ tree: treeFromFiles(files, revision) })).objects).toEqual([]);
+    expect((await renderManifests({ tree: await openLocalTree(empty) })).objects).toEqual([]);
     rmSync(empty, { recursive: true });
   });
 
