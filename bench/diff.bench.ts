@@ -1,6 +1,6 @@
 /** Three-way diff of 10,000 objects (Deployments, Services, ConfigMaps, CRs) with 10% changed. */
 import type { KubeObject } from '../src/objects.js';
-import { diffObject, summarizeDiffs } from '../src/diff/index.js';
+import { diffObject, formatDiff, summarizeDiffs } from '../src/diff/index.js';
 import { heading, measure, report } from './support/measure.js';
 
 function deployment(i: number, image: string): KubeObject {
@@ -68,6 +68,26 @@ export default async function diffBenchmark(): Promise<void> {
   report('changed / unchanged', `${summary.change} / ${summary.unchanged}`);
   report('three-way diff time', run.ms, 'ms');
   report('per object', (run.ms / N) * 1000, 'µs');
+  report('peak heap', run.peakHeapMiB, 'MiB');
+  report('peak RSS', run.peakRssMiB, 'MiB');
+  await largeObjectDiff();
+}
+
+/** The readable diff of one very large object: a 20,000-line ConfigMap value with one line changed. */
+export async function largeObjectDiff(): Promise<void> {
+  heading('formatDiff: a 20,000-line ConfigMap value, one line changed');
+  const lines = Array.from({ length: 20_000 }, (_, i) => `key-${i} = value ${i % 97}`);
+  const changed = [...lines];
+  changed[12_345] = 'key-12345 = tuned';
+  const configMap = (text: string[], resourceVersion?: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'rules', namespace: 'bench', ...(resourceVersion ? { resourceVersion } : {}) },
+    data: { 'rules.conf': text.join('\n') },
+  });
+  const run = await measure(() => formatDiff(diffObject({ desired: configMap(changed), live: configMap(lines, '1') })));
+  report('diff lines printed', run.result.split('\n').length);
+  report('time', run.ms, 'ms');
   report('peak heap', run.peakHeapMiB, 'MiB');
   report('peak RSS', run.peakRssMiB, 'MiB');
 }

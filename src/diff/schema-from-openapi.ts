@@ -35,10 +35,12 @@ const parsed = new WeakMap<object, ParsedDocument>();
  * `x-kubernetes-group-version-kind` names the kind, with every `$ref` and `allOf` wrapper followed,
  * reduced to list semantics, atomic objects, quantities and int-or-string. Custom resources are
  * served in the same documents and come out the same way. Undefined when the document does not
- * describe the kind. Parsing is remembered per document object, so asking for many kinds of one
- * document is cheap.
+ * describe the kind, or no document is given. Parsing is remembered per document object, so
+ * asking for many kinds of one (cached) document is cheap.
  */
 export function schemaFromOpenApi(document: unknown, gvk: GroupVersionKind): KindSchema | undefined {
+  // No document (a server without /openapi/v3): no schema, so the caller's fallback applies.
+  if (document === undefined || document === null) return undefined;
   const doc = parseDocument(document);
   const id = `${gvk.group}/${gvk.version}/${gvk.kind}`;
   const cached = doc.compacted.get(id);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import jsonpatch from 'fast-json-patch';
 import type { KubeObject } from '../../src/objects.js';
-import { computeTarget, diffObject, normalizeObject } from '../../src/diff/index.js';
+import { computeTarget, diffObject, normalizeObject, type DiffOptions } from '../../src/diff/index.js';
+import { serverSchema } from './support/schemas.js';
 
 /** A small seeded PRNG (mulberry32), so failures reproduce. */
 function random(seed: number): () => number {
@@ -42,14 +43,20 @@ function randomObject(rnd: () => number, rv: string): KubeObject {
 
 const SEEDS = Array.from({ length: 200 }, (_, i) => i + 1);
 
-describe('diff properties over 200 random objects', () => {
+/** With the schema a 1.32 server's OpenAPI gives a Deployment, and with the built-in table. */
+const SCHEMAS: Array<[string, DiffOptions]> = [
+  ['the server OpenAPI', { schema: serverSchema('apps/v1', 'Deployment') as NonNullable<DiffOptions['schema']> }],
+  ['no OpenAPI', {}],
+];
+
+describe.each(SCHEMAS)('diff properties over 200 random objects (with %s)', (_name, options) => {
   it('applying the generated patch to live yields the target', () => {
     for (const seed of SEEDS) {
       const rnd = random(seed);
       const base = randomObject(rnd, '1');
       const desired = randomObject(rnd, '1');
       const live = randomObject(rnd, '42');
-      const diff = diffObject({ base, desired, live });
+      const diff = diffObject({ base, desired, live }, options);
       if (diff.action !== 'changed') continue;
       const patched = jsonpatch.applyPatch(structuredClone(live), diff.patch as jsonpatch.Operation[], true, false).newDocument as KubeObject;
       expect(normalizeObject(patched), `seed ${seed}`).toEqual(normalizeObject(diff.target as KubeObject));
@@ -62,8 +69,8 @@ describe('diff properties over 200 random objects', () => {
       const base = randomObject(rnd, '1');
       const desired = randomObject(rnd, '1');
       const live = randomObject(rnd, '42');
-      const once = computeTarget({ base, desired, live });
-      const twice = computeTarget({ base, desired, live: once });
+      const once = computeTarget({ base, desired, live }, options);
+      const twice = computeTarget({ base, desired, live: once }, options);
       expect(normalizeObject(twice), `seed ${seed}`).toEqual(normalizeObject(once));
     }
   });
@@ -71,7 +78,7 @@ describe('diff properties over 200 random objects', () => {
   it('an object diffed against itself is unchanged with an empty patch', () => {
     for (const seed of SEEDS) {
       const live = randomObject(random(seed), '7');
-      expect(diffObject({ base: live, desired: live, live }), `seed ${seed}`).toMatchObject({ action: 'unchanged', patch: [] });
+      expect(diffObject({ base: live, desired: live, live }, options), `seed ${seed}`).toMatchObject({ action: 'unchanged', patch: [] });
     }
   });
 });

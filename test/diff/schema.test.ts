@@ -53,6 +53,7 @@ describe('schemaFromOpenApi reads a 1.32 server document', () => {
   it('finds nothing for a kind the document does not describe, and knows built-in kinds are typed', () => {
     expect(schemaFromOpenApi(apps, { group: 'apps', version: 'v1', kind: 'Widget' })).toBeUndefined();
     expect(schemaFromOpenApi(apps, { group: 'batch', version: 'v1', kind: 'Job' })).toBeUndefined();
+    expect(schemaFromOpenApi(undefined, { group: 'apps', version: 'v1', kind: 'Deployment' })).toBeUndefined();
     expect(deployment.storage).toBe('typed');
   });
 
