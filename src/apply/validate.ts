@@ -152,20 +152,6 @@ export async function validateWrite(client: ApplyClient, object: CheckedObject, 
   }
 }
 
-/**
- * Resolves, reads, checks and dry-runs a custom resource whose CRD this apply created, once the
- * CRD is Established. Returns the validated object, or why it cannot be written.
- */
-export async function checkAfterCrd(client: ApplyClient, desired: KubeObject, context: ValidateContext): Promise<CheckedObject | Refusal> {
-  const ref = refOf(desired);
-  client.invalidateDiscovery();
-  const resource = await client.resourceFor(desired.apiVersion, desired.kind);
-  const live = (await client.getOrNull(ref)) ?? undefined;
-  const conflict = ownershipProblem(desired, live, context.ownership);
-  if (conflict) return { entry: conflict, retryable: false };
-  return validateWrite(client, { desired, resource, ...(live ? { live } : {}), diff: diffWithBase(desired, live, context.diff) }, context);
-}
-
 /** A recreate the user allowed, validated as the create it will be (the server answers AlreadyExists only after validating it). */
 async function planRecreate(client: ApplyClient, object: CheckedObject, fields: string[], cause: unknown, context: ValidateContext): Promise<CheckedObject | Refusal> {
   const ref = refOf(object.desired);

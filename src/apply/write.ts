@@ -8,7 +8,7 @@ import type { Locator } from './locate.js';
 import { immutableFieldsOf } from './immutable.js';
 import { recreateObject, refuseRecreate } from './recreate.js';
 import { isWrite, resourceVersionOf, sendDiff } from './send-diff.js';
-import { checkAfterCrd, rediffed, validateWrite, type ApplyItem, type CheckedObject, type ValidateContext } from './validate.js';
+import { rediffed, type CheckedObject, type ValidateContext } from './validate.js';
 
 /** A conflicting writer gets this many fresh reads before the write is given up. */
 const PATCH_RETRIES = 5;
@@ -21,23 +21,17 @@ export interface WriteContext extends ValidateContext {
 }
 
 /**
- * Writes one object: create, patch, or the recreate validation planned. A concurrent write in
- * between (the resourceVersion test failed) means a fresh read and a recomputed diff, never
- * overwriting the other writer's change. Objects validation could not reach before the first
- * write (custom resources of a new CRD, objects in a new Namespace) are validated here first.
- * Failures come back as a failed entry.
+ * Writes one validated object: create, patch, or the recreate validation planned. A concurrent
+ * write in between (the resourceVersion test failed) means a fresh read and a recomputed diff,
+ * never overwriting the other writer's change. Failures come back as a failed entry.
  */
-export async function writeObject(client: ApplyClient, item: ApplyItem, layer: number, context: WriteContext): Promise<ChangeEntry> {
+export async function writeObject(client: ApplyClient, item: CheckedObject, layer: number, context: WriteContext): Promise<ChangeEntry> {
   const ref = refOf(item.desired);
-  // Once the signal aborted (shutdown, a lost Lease) no write starts; the ones in flight finish.
-  if (context.request.signal?.aborted) return skippedEntry(item, layer, 'not applied: the sync was cancelled');
-  let current: CheckedObject | undefined;
+  let current = item;
   try {
-    const validated = item.state === 'awaits-crd' ? await checkAfterCrd(client, item.desired, context) : item.dryRunDeferred ? await validateWrite(client, item, context) : item;
-    if ('entry' in validated) return { ...validated.entry, layer };
-    current = validated;
     for (let attempt = 1; ; attempt++) {
-      if (context.request.signal?.aborted) return { ...skippedEntry(item, layer, 'not applied: the sync was cancelled'), diff: current.diff };
+      // Once the signal aborted (shutdown, a lost Lease) no write starts; the ones in flight finish.
+      if (context.request.signal?.aborted) return skippedEntry(current, layer, 'not applied: the sync was cancelled');
       const object: CheckedObject = current;
       const { diff } = object;
       if (object.recreate) return await recreateObject(client, object, layer, object.recreate.fields, context.request);
@@ -61,6 +55,6 @@ export async function writeObject(client: ApplyClient, item: ApplyItem, layer: n
     }
   } catch (error) {
     const ferryError = asFerryError(error, item.desired);
-    return { ref, layer, action: 'failed', error: ferryError, message: ferryError.message, ...(current ? { diff: current.diff } : item.state === 'checked' ? { diff: item.diff } : {}) };
+    return { ref, layer, action: 'failed', error: ferryError, message: ferryError.message, diff: current.diff };
   }
 }
