@@ -3,7 +3,7 @@
  * unit tests. Conditions keep their lastTransitionTime unless their status flips.
  */
 import { formatRef, isJsonObject } from '../objects.js';
-import { formatInventoryEntry, type SyncOutcome } from '../sync/index.js';
+import { formatInventoryEntry, isFailedRevision, type SyncOutcome } from '../sync/index.js';
 
 export interface Condition {
   type: 'Ready' | 'Healthy' | 'Drifted' | 'Stalled';
@@ -68,7 +68,8 @@ export function statusFromOutcome(input: StatusInput): GitSyncStatus {
   const readyReason = outcome.reason === 'Unchanged' ? 'Synced' : outcome.reason;
   const conditions: Condition[] = [
     // A cancelled reconcile (shutdown, a lost Lease) neither failed nor finished: Unknown until the next one.
-    condition('Ready', failed ? 'False' : outcome.result === 'Cancelled' ? 'Unknown' : 'True', readyReason, outcome.message),
+    // Holding back a revision that failed before is not Ready either: Git's revision is not applied.
+    condition('Ready', isFailedRevision(outcome) ? 'False' : outcome.result === 'Cancelled' ? 'Unknown' : 'True', readyReason, outcome.message),
     condition(
       'Healthy',
       healthStatus === 'Healthy' ? 'True' : healthStatus === 'Unknown' ? 'Unknown' : 'False',

@@ -90,7 +90,10 @@ export async function decide(run: ReconcileRun, rendered: RenderedRevision): Pro
     summaries,
     ...(lastGoodRevision ? { lastGoodRevision } : {}),
   };
-  if (latest && latest.revision === desired.revision && (latest.digest === undefined || latest.digest === desired.digest)) {
+  // An explicit retry of a revision whose failure is still what the cluster holds (no rollback
+  // followed) applies it again and waits for its health, instead of only checking for drift.
+  const retriesFailure = options.retryFailedRevision === true && latest?.result === 'Failed';
+  if (latest && !retriesFailure && latest.revision === desired.revision && (latest.digest === undefined || latest.digest === desired.digest)) {
     return proceed({ ...fields, isNew: false, latest });
   }
   return proceed({ ...fields, isNew: true, ...(latest ? { latest } : {}) });

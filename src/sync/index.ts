@@ -10,7 +10,7 @@ export { shortRevision } from './messages.js';
 export { fetchSource } from './fetch-source.js';
 export { renderSource } from './render-source.js';
 export { settingsFromGitSync, InvalidGitSyncError, DEFAULT_SETTINGS, DEFAULT_NOTIFY_EVENTS, type SyncSettings, type SyncSource, type SubstituteFrom, type NotifySpec } from './settings.js';
-export { SyncReason, type SyncOutcome, type SyncResult, type DriftedObject, type RollbackReport } from './outcome.js';
+export { SyncReason, isFailedRevision, type SyncOutcome, type SyncResult, type DriftedObject, type RollbackReport } from './outcome.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { formatInventoryEntry, parseInventoryEntry } from './inventory.js';
 export { pruneAll, type PruneAllRequest, type PruneAllResult } from './prune-all.js';

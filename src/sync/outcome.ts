@@ -88,3 +88,13 @@ export interface SyncOutcome {
   startedAt: string;
   durationMs: number;
 }
+
+/**
+ * True when the outcome leaves a failed revision: it failed now (Failed, RolledBack) or it is
+ * held back because it failed before (KnownFailedRevision). Commands exit non-zero for these, so
+ * a pipeline never reports success while the cluster holds something other than what it pushed.
+ */
+export function isFailedRevision(outcome: Pick<SyncOutcome, 'result' | 'reason' | 'revision' | 'failedRevision'>): boolean {
+  if (outcome.result === 'Failed' || outcome.result === 'RolledBack') return true;
+  return outcome.reason === SyncReason.KnownFailedRevision || (outcome.failedRevision !== undefined && outcome.failedRevision === outcome.revision);
+}

@@ -62,6 +62,17 @@ describe('statusFromOutcome', () => {
     expect(polled.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
   });
 
+  it('holding back a revision that failed before is not Ready, so ferry sync --wait exits non-zero', () => {
+    const held = statusFromOutcome({
+      previous: undefined,
+      outcome: outcome({ result: 'Unchanged', reason: 'KnownFailedRevision', message: 'revision bbbbbbb failed before; holding aaaaaaa until Git moves on', revision: 'b'.repeat(40), failedRevision: 'b'.repeat(40) }),
+      generation: 1,
+      now: 't',
+    });
+    expect(held.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KnownFailedRevision' });
+    expect(held.conditions.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'KnownFailedRevision' });
+  });
+
   it('does not ask for a write when only the sync time moved', () => {
     const first = statusFromOutcome({ previous: undefined, outcome: outcome({}), generation: 1, now: '2026-11-22T10:00:00Z' });
     const next = statusFromOutcome({ previous: first, outcome: outcome({}), generation: 1, now: '2026-11-22T10:01:00Z' });

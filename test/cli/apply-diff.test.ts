@@ -76,6 +76,10 @@ describe('ferry apply and ferry diff', () => {
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toContain('rollback');
     expect(bad.stderr).toMatch(/RolledBack: revision sha256:[0-9a-f]{12} failed/);
+    // Applying it again is an explicit retry, not "Unchanged": it fails again, and says so.
+    const again = await cli(['apply', writeRevision(`${ns}-bad-again`, { 'd.yaml': deployment('nginx:broken') }), '--name', 'web', '-n', ns, '--timeout', '10s']);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toMatch(/RolledBack: revision sha256:[0-9a-f]{12} failed/);
   });
 
   it('--dry-run validates against the server and writes nothing', async () => {

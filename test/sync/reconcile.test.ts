@@ -102,6 +102,16 @@ describe('reconcile: one whole sync', () => {
     expect(again).toMatchObject({ result: 'Unchanged', reason: 'KnownFailedRevision' });
   });
 
+  it('an explicit retry of a failed revision that was not rolled back waits for its health again', async () => {
+    const ns = await cluster.newNamespace('sync');
+    const bad = revision({ 'web.yaml': deployment('web', 'nginx:broken'), 'cfg.yaml': configMap('web-config', { MODE: 'prod' }) });
+    const failed = await run(settings(ns, bad, { rollback: false }));
+    expect(failed).toMatchObject({ result: 'Failed', reason: 'HealthCheckFailed' });
+    expect(await run(settings(ns, bad, { rollback: false }))).toMatchObject({ result: 'Unchanged', reason: 'KnownFailedRevision', failedRevision: failed.revision });
+    const retried = await run(settings(ns, bad, { rollback: false }), { retryFailedRevision: true });
+    expect(retried).toMatchObject({ result: 'Failed', reason: 'HealthCheckFailed', failedRevision: failed.revision });
+  });
+
   it('fails clearly on a validation error and changes nothing', async () => {
     const ns = await cluster.newNamespace('sync');
     const bad = revision({ 'cfg.yaml': configMap('fine', { a: '1' }), 'svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 99999\n' });

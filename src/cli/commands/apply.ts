@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { formatRef, objectKey } from '../../objects.js';
-import { reconcile, parseDuration, type SyncOutcome, DEFAULT_SETTINGS } from '../../sync/index.js';
+import { reconcile, isFailedRevision, parseDuration, type SyncOutcome, DEFAULT_SETTINGS } from '../../sync/index.js';
 import { connect, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat, printData, type Column } from '../output.js';
@@ -72,10 +72,17 @@ export function registerApply(program: Command, io: CliIO): void {
       const outcome = await reconcile(
         settings,
         { client, git: gitSourceFor(io.env) },
-        { ...(flags.dryRun ? { dryRun: true } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}), onEvent: progressPrinter(io) },
+        {
+          // An explicit apply is a retry: a revision that failed before is tried again (the agent
+          // keeps holding it back until Git moves on).
+          retryFailedRevision: true,
+          ...(flags.dryRun ? { dryRun: true } : {}),
+          ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+          onEvent: progressPrinter(io),
+        },
       );
       printOutcome(io, format, outcome);
-      if (outcome.result === 'Failed' || outcome.result === 'RolledBack') throw new CliExit(ExitCode.Failure);
+      if (isFailedRevision(outcome) || outcome.result === 'Cancelled') throw new CliExit(ExitCode.Failure);
     });
 }
 
