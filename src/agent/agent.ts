@@ -74,6 +74,8 @@ export class Agent {
   private readonly managedObjects: ManagedObjectWatcher | undefined;
   private watchedKindsKey = '';
   private running = false;
+  /** Bumped when leadership is lost: a run may write only while the term it started in lasts. */
+  private term = 0;
 
   constructor(private readonly options: AgentOptions) {
     this.logger = options.logger ?? silentLogger();
@@ -127,6 +129,15 @@ export class Agent {
     this.running = true;
     this.scheduler.start();
     this.gitsyncs.start();
+  }
+
+  /**
+   * Leadership is lost: running syncs are cancelled at once and nothing more is written for
+   * them (not even their status: another replica may be leading already).
+   */
+  async stepDown(): Promise<void> {
+    this.term++;
+    await this.stop(0);
   }
 
   /** Stops scheduling; running syncs get `graceMs` to finish, then are cancelled. */
@@ -209,6 +220,7 @@ export class Agent {
     const { client } = this.options;
     const cached = this.gitsyncs.get(key);
     if (!cached) return undefined;
+    const term = this.term;
     const logger = this.logger.child({ gitsync: key });
     let gitsync = cached;
     try {
@@ -219,6 +231,7 @@ export class Agent {
     const request = requestSnapshotOf(gitsync);
     this.seen.set(key, request);
     this.gitsyncs.refresh(gitsync);
+    if (signal.aborted) return { failed: false, cancelled: true, intervalMs: 60_000 };
     if (isBeingDeleted(gitsync)) return hasFinalizer(gitsync) ? this.finalize(key, gitsync, signal) : undefined;
     // Suspended after it was queued (or while a run that queued a follow-up was going on).
     if (isSuspended(gitsync)) return undefined;
@@ -239,21 +252,28 @@ export class Agent {
     this.ownWrites.remember(key, outcome.changes);
     logger.info({ revision: outcome.revision, result: outcome.result, reason: outcome.reason, durationMs: outcome.durationMs }, outcome.message);
     recordOutcomeMetrics(this.metrics, gitsync, outcome);
+    const verdict = { failed: outcome.result === 'Failed', intervalMs: settings?.intervalMs ?? 60_000, ...(settings?.schedule ? { schedule: settings.schedule } : {}) };
+    // Leadership was lost during the run: another replica may be writing this GitSync already.
+    if (this.term !== term) return { ...verdict, cancelled: true };
     try {
       await reportOutcome(client, gitsync, outcome, request, pinnedRevision);
     } catch (error) {
       logger.warn({ err: describeError(error) }, 'cannot write GitSync status or event');
     }
+    // A cancelled run (shutdown) is no news to alert on: the next start tries again.
+    if (outcome.result === 'Cancelled') return { ...verdict, cancelled: true };
     if (settings) this.options.onOutcome?.(gitsync, settings, outcome);
-    return { failed: outcome.result === 'Failed', intervalMs: settings?.intervalMs ?? 60_000, ...(settings?.schedule ? { schedule: settings.schedule } : {}) };
+    return verdict;
   }
 
   /** The GitSync is being deleted: prune what it applied (or not), then let it go; retried with backoff. */
   private async finalize(key: string, gitsync: KubeObject, signal: AbortSignal): Promise<RunVerdict> {
     const { client } = this.options;
     const logger = this.logger.child({ gitsync: key });
+    const term = this.term;
     try {
       const finalization = await finalizeGitSync(client, gitsync, signal);
+      if (this.term !== term || signal.aborted) return { failed: false, cancelled: true, intervalMs: 60_000 };
       if (finalization.done) {
         logger.info({ pruned: finalization.pruned }, `deleted: ${finalization.message}`);
         if (finalization.pruned) await recordEvent(client, gitsync, 'Normal', PRUNED_REASON, finalization.message).catch(() => undefined);

@@ -6,7 +6,7 @@
  */
 export { Agent, GITSYNC_API_VERSION, REQUESTED_AT_ANNOTATION, ROLLBACK_TO_ANNOTATION, type AgentOptions, type OutcomeListener } from './agent.js';
 export { startHttpServer, WEBHOOK_SECRET_ANNOTATION, type AgentHttpServer } from './http-server.js';
-export { LeaderElector, type LeaderElectionOptions } from './leader.js';
+export { LeaderElector, LeaderElectionConfigError, leaderElectionTimings, type LeaderElectionOptions } from './leader.js';
 export { AgentMetrics } from './metrics.js';
 export { statusFromOutcome, statusChanged, type GitSyncStatus, type Condition } from './status.js';
 export { verifyWebhook, type WebhookVerdict } from './webhook.js';

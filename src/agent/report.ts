@@ -24,7 +24,8 @@ export function recordOutcomeMetrics(metrics: AgentMetrics, gitsync: KubeObject,
 export async function reportOutcome(client: KubeClient, gitsync: KubeObject, outcome: SyncOutcome, request: RequestSnapshot, pinnedRevision: string | undefined): Promise<void> {
   await writeStatus(client, gitsync, outcome, request, pinnedRevision);
   if (outcome.result !== 'Unchanged') {
-    const type = outcome.result === 'Synced' || outcome.result === 'DryRun' ? 'Normal' : 'Warning';
+    // A cancelled reconcile (a rollout of ferry itself) is routine, not a warning.
+    const type = outcome.result === 'Synced' || outcome.result === 'DryRun' || outcome.result === 'Cancelled' ? 'Normal' : 'Warning';
     await recordEvent(client, gitsync, type, outcome.reason, outcome.message);
   }
 }

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../log/index.js';
-import type { KubeClient } from '../kube/index.js';
+import { KubeClient } from '../kube/index.js';
 import { GitSource } from '../source/index.js';
 import { Agent, type OutcomeListener } from './agent.js';
 import { startHttpServer, type AgentHttpServer } from './http-server.js';
-import { LeaderElector } from './leader.js';
+import { LeaderElector, leaderElectionTimings } from './leader.js';
 import { AgentMetrics } from './metrics.js';
 
 export interface RunAgentOptions {
@@ -17,7 +17,7 @@ export interface RunAgentOptions {
   resyncMs?: number;
   /** Base of the failure backoff (default 10 s). */
   failureBackoffMs?: number;
-  leaderElection?: { namespace: string; identity?: string; leaseDurationMs?: number };
+  leaderElection?: { namespace: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   onOutcome?: OutcomeListener;
   /** Called when shutting down (flush notifications …). */
   onShutdown?: () => Promise<void>;
@@ -47,13 +47,20 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
   });
   let elector: LeaderElector | undefined;
+  let leaseClient: KubeClient | undefined;
   if (options.leaderElection) {
+    const { namespace, identity, ...timing } = options.leaderElection;
+    const timings = leaderElectionTimings(timing);
+    // The Lease on a connection of its own: renewals never wait behind sync traffic in the
+    // main client's request queue. No retries of its own (the elector retries every retry
+    // period) and a timeout that leaves room for a second attempt before the renew deadline.
+    leaseClient = new KubeClient(options.client.config, { maxConcurrent: 2, retry: { maxRetries: 0 }, timeoutMs: Math.max(1000, Math.round(timings.renewDeadlineMs / 2)), logger: options.logger });
     elector = new LeaderElector(
-      options.client,
-      { namespace: options.leaderElection.namespace, identity: options.leaderElection.identity ?? hostname(), ...(options.leaderElection.leaseDurationMs ? { leaseDurationMs: options.leaderElection.leaseDurationMs } : {}) },
+      leaseClient,
+      { namespace, identity: identity ?? hostname(), ...timings },
       (leader) => {
         if (leader) agent.start();
-        else void agent.stop(0);
+        else void agent.stepDown();
       },
       options.logger,
     );
@@ -74,6 +81,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       await options.onShutdown?.();
       await server.close();
       options.client.close();
+      leaseClient?.close();
     },
   };
 }

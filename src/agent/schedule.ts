@@ -20,16 +20,20 @@ export function failureBackoff(failures: number, baseMs = 10_000, maxMs = 5 * 60
 /** What one run says about the next: whether it failed, and the GitSync's interval or cron schedule. */
 export interface RunVerdict {
   failed: boolean;
+  /** The run was cancelled (shutdown, lost leadership): due again at once, whenever runs start again. */
+  cancelled?: boolean;
   intervalMs: number;
   schedule?: string;
 }
 
 /**
- * When a GitSync runs next after a run that ended at `endedAt`: failures back off exponentially
+ * When a GitSync runs next after a run that ended at `endedAt`: a cancelled run at once (when
+ * runs start again), failures back off exponentially
  * (never longer than the interval), otherwise the cron schedule (an invalid one falls back to
  * the interval) or the jittered interval.
  */
 export function nextRunAfter(verdict: RunVerdict, endedAt: number, failures: number, failureBackoffMs = 10_000): number {
+  if (verdict.cancelled) return endedAt;
   if (verdict.failed) return endedAt + Math.min(verdict.intervalMs, failureBackoff(failures, failureBackoffMs));
   if (verdict.schedule) {
     try {

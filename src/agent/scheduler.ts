@@ -182,7 +182,8 @@ export class SyncScheduler {
     }
     const end = Date.now();
     if (verdict) {
-      slot.failures = verdict.failed ? slot.failures + 1 : 0;
+      // A cancelled run says nothing about the GitSync: its failure count stays.
+      if (!verdict.cancelled) slot.failures = verdict.failed ? slot.failures + 1 : 0;
       slot.nextRunAt = nextRunAfter(verdict, end, slot.failures, this.options.failureBackoffMs);
     }
     this.active--;

@@ -44,6 +44,7 @@ export async function pruneAll(client: ApplyClient & HistoryClient, request: Pru
       previous: [...owned.values()],
       desired: [],
       allowEmpty: true,
+      ...(request.signal ? { signal: request.signal } : {}),
     });
     if (entries.some((entry) => entry.action === 'failed')) return { entries, historyRemoved: 0, failure: describeFailures(entries) };
     if (request.signal?.aborted) return { entries, historyRemoved: 0, failure: 'cancelled before every object was pruned' };

@@ -24,7 +24,8 @@ export interface Bed {
   cluster: TestCluster;
   git: GitServer;
   cacheRoot: string;
-  startAgent(options?: { identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number }): Promise<RunningAgent>;
+  /** `client` is the agent's own KubeClient (its request stats tell what the agent sent). */
+  startAgent(options?: { identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number; maxConcurrent?: number }): Promise<RunningAgent & { client: KubeClient }>;
   client: KubeClient;
   stop(): Promise<void>;
 }
@@ -45,7 +46,7 @@ export async function startBed(options: { tls?: boolean } = {}): Promise<Bed> {
     cacheRoot,
     client,
     async startAgent(options = {}) {
-      const agentClient = KubeClient.fromConfig({ kubeconfig: cluster.kubeconfigPath, retry: { baseDelayMs: 20, maxDelayMs: 200, maxRetries: 3 } });
+      const agentClient = KubeClient.fromConfig({ kubeconfig: cluster.kubeconfigPath, retry: { baseDelayMs: 20, maxDelayMs: 200, maxRetries: 3 }, ...(options.maxConcurrent ? { maxConcurrent: options.maxConcurrent } : {}) });
       const running = await runAgent({
         client: agentClient,
         logger: silentLogger(),
@@ -58,7 +59,7 @@ export async function startBed(options: { tls?: boolean } = {}): Promise<Bed> {
         ...(options.notifications ? { onOutcome: options.notifications.onOutcome, onShutdown: () => options.notifications!.close() } : {}),
       });
       agents.push(running);
-      return running;
+      return { ...running, client: agentClient };
     },
     async stop() {
       for (const agent of agents) await agent.shutdown(1000).catch(() => undefined);

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, simOnly } from '../support/cluster.js';
 import { configMap, deployment, gitSync, startBed, type Bed } from './harness.js';
 
+const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'default', name: 'ferry-agent-leader' };
+const leaseRequests = () => bed.cluster.sim?.requests.filter((r) => r.resource === 'leases').length ?? 0;
+
 let bed: Bed;
 beforeAll(async () => {
   bed = await startBed();
@@ -29,6 +32,69 @@ describe.skipIf(simOnly.skip)('leader election and shutdown', () => {
     expect((lease.spec as any).holderIdentity).toBe(standby === first ? 'replica-a' : 'replica-b');
     expect((lease.spec as any).leaseTransitions).toBeGreaterThanOrEqual(1);
     await standby.shutdown(1000);
+  });
+
+  it('renews the Lease on a connection of its own: a leader whose sync traffic is stuck keeps leading, and nobody else takes over', async () => {
+    const ns = await bed.cluster.newNamespace('busy');
+    const repo = await bed.git.createRepo(ns);
+    await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'one') });
+    const sim = bed.cluster.sim!;
+    // Every request for this namespace's ConfigMaps takes 5 s; the leader may send one at a time.
+    sim.injectFault({ path: `/api/v1/namespaces/${ns}/configmaps`, latencyMs: 5_000, count: 1_000 });
+    const busy = await bed.startAgent({ identity: 'busy', leaderElection: true, maxConcurrent: 1 });
+    const standby = await bed.startAgent({ identity: 'patient', leaderElection: true });
+    try {
+      await eventually(() => busy.elector?.isLeader);
+      const lost: boolean[] = [];
+      const watchLeadership = setInterval(() => lost.push(!busy.elector?.isLeader || Boolean(standby.elector?.isLeader)), 20);
+      await bed.client.create(gitSync(ns, 'shop', repo.url));
+      // The leader's only request slot is stuck …
+      await eventually(() => sim.requests.some((r) => r.path.startsWith(`/api/v1/namespaces/${ns}/configmaps`) && r.status === 0));
+      const before = leaseRequests();
+      // … for several lease durations, while both replicas keep reading the Lease.
+      await eventually(() => leaseRequests() - before >= 30);
+      clearInterval(watchLeadership);
+      expect(lost.filter(Boolean)).toEqual([]);
+    } finally {
+      sim.clearFaults();
+      await standby.shutdown(0);
+      await busy.shutdown(0);
+    }
+  });
+
+  it('cancels the running sync at once when the Lease is lost, and writes nothing more for it', async () => {
+    const ns = await bed.cluster.newNamespace('lost');
+    const repo = await bed.git.createRepo(ns);
+    await repo.commitAndPush({ 'deploy/web.yaml': deployment('nginx:broken') });
+    const leader = await bed.startAgent({ identity: 'deposed', leaderElection: true });
+    await eventually(() => leader.elector?.isLeader);
+    await bed.client.create(gitSync(ns, 'slow', repo.url, { health: { timeout: '30s' }, rollback: { enabled: false } }));
+    // In its health wait.
+    await eventually(async () => (await bed.client.getOrNull({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' })) !== null);
+    // Another replica holds the Lease now (and keeps it).
+    let usurping = true;
+    const usurper = (async () => {
+      while (usurping) {
+        const lease = await bed.client.get(LEASE);
+        await bed.client.replace({ ...lease, spec: { ...(lease.spec as object), holderIdentity: 'usurper', renewTime: new Date().toISOString().replace('Z', '000Z') } }).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    try {
+      await eventually(() => !leader.elector?.isLeader);
+      await eventually(async () => (await leader.agent.metrics.syncTotal.get()).values.some((v) => v.labels.namespace === ns && v.labels.result === 'Cancelled'));
+      const writes = () => ['create', 'update', 'patch', 'delete'].reduce((sum, verb) => sum + (leader.client.stats.byVerb[verb] ?? 0), 0);
+      const written = writes();
+      const before = leaseRequests();
+      await eventually(() => leaseRequests() - before >= 20);
+      expect(writes()).toBe(written);
+      // Not even the cancelled run's status: the new leader owns the GitSync now.
+      expect((await bed.client.get({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'slow' })).status).toBeUndefined();
+    } finally {
+      usurping = false;
+      await usurper;
+      await leader.shutdown(0);
+    }
   });
 
   it('finishes or cancels a running sync cleanly on shutdown', async () => {

@@ -15,6 +15,9 @@ interface AgentFlags {
   clusterName?: string;
   leaderElect?: boolean;
   leaderElectionNamespace?: string;
+  leaderElectLeaseDuration: string;
+  leaderElectRenewDeadline: string;
+  leaderElectRetryPeriod: string;
   resync: string;
   logFormat: LogFormat;
   shutdownGrace: string;
@@ -33,6 +36,9 @@ export function registerAgent(program: Command, io: CliIO): void {
     .option('--cluster-name <name>', 'the cluster name shown in alerts (default: $FERRY_CLUSTER_NAME)')
     .option('--leader-elect', 'elect one active replica with a coordination Lease')
     .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE or ferry-system)')
+    .option('--leader-elect-lease-duration <duration>', 'how long a standby waits after the Lease last changed before it takes over', '15s')
+    .option('--leader-elect-renew-deadline <duration>', 'how long the leader tries to renew before it steps down and stops writing', '10s')
+    .option('--leader-elect-retry-period <duration>', 'how often the Lease is renewed, or tried for', '2s')
     .option('--resync <duration>', 'how often GitSyncs are listed in full (a watch delivers every change in between)', '5m')
     .option('--shutdown-grace <duration>', 'how long a running sync may finish on SIGTERM', '30s')
     .option('--alert-reminder <duration>', 'repeat an unchanged drift alert after this long (0s: never)', '24h')
@@ -64,7 +70,15 @@ export function registerAgent(program: Command, io: CliIO): void {
         resyncMs: parseDuration(flags.resync, '--resync'),
         ...(options.namespace ? { namespace: options.namespace } : {}),
         ...(flags.leaderElect
-          ? { leaderElection: { namespace: flags.leaderElectionNamespace ?? io.env.POD_NAMESPACE ?? 'ferry-system', ...(io.env.POD_NAME ? { identity: io.env.POD_NAME } : {}) } }
+          ? {
+              leaderElection: {
+                namespace: flags.leaderElectionNamespace ?? io.env.POD_NAMESPACE ?? 'ferry-system',
+                ...(io.env.POD_NAME ? { identity: io.env.POD_NAME } : {}),
+                leaseDurationMs: parseDuration(flags.leaderElectLeaseDuration, '--leader-elect-lease-duration'),
+                renewDeadlineMs: parseDuration(flags.leaderElectRenewDeadline, '--leader-elect-renew-deadline'),
+                retryPeriodMs: parseDuration(flags.leaderElectRetryPeriod, '--leader-elect-retry-period'),
+              },
+            }
           : {}),
         onOutcome: notifications.onOutcome,
         onShutdown: () => notifications.close(),
