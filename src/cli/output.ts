@@ -37,11 +37,28 @@ export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]
   return [render(shown.map((column) => column.header)), ...cells.map(render)].join('\n') + '\n';
 }
 
-/** Prints `data` as JSON or YAML, or the table for table/wide formats. */
+/**
+ * Prints `data` as JSON or YAML, or the table for table/wide formats. Objects are shown without
+ * `metadata.managedFields`, as kubectl shows them (unless asked with --show-managed-fields).
+ */
 export function printData<T>(io: CliIO, format: OutputFormat, data: unknown, table: { rows: readonly T[]; columns: readonly Column<T>[] }): void {
-  if (format === 'json') io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-  else if (format === 'yaml') io.stdout.write(stringify(data, { lineWidth: 0 }));
+  if (format === 'json') io.stdout.write(`${JSON.stringify(withoutManagedFields(data), null, 2)}\n`);
+  else if (format === 'yaml') io.stdout.write(stringify(withoutManagedFields(data), { lineWidth: 0 }));
   else io.stdout.write(formatTable(table.rows, table.columns, format === 'wide'));
+}
+
+function withoutManagedFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutManagedFields);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => {
+      if (key === 'metadata' && inner && typeof inner === 'object' && !Array.isArray(inner) && 'managedFields' in inner) {
+        const { managedFields: _managedFields, ...metadata } = inner as Record<string, unknown>;
+        return [key, withoutManagedFields(metadata)];
+      }
+      return [key, withoutManagedFields(inner)];
+    }),
+  );
 }
 
 /** `2d`, `5h`, `3m`, `12s`: ages the way kubectl prints them. */

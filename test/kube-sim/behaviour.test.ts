@@ -53,8 +53,9 @@ describe('the simulator’s behaviour', () => {
     const job = (name: string, image: string): KubeObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'b' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name, image }] } } } });
     await client.create(job('done', 'busybox:1'));
     await client.create(job('fails', 'busybox:broken'));
-    await eventually(async () => (await status('Job', 'batch/v1', 'done'))?.conditions?.[0]?.type === 'Complete');
-    await eventually(async () => (await status('Job', 'batch/v1', 'fails'))?.conditions?.[0]?.type === 'Failed');
+    const has = (conditions: any[] | undefined, type: string) => (conditions ?? []).some((c) => c.type === type && c.status === 'True');
+    await eventually(async () => has((await status('Job', 'batch/v1', 'done'))?.conditions, 'Complete'));
+    await eventually(async () => has((await status('Job', 'batch/v1', 'fails'))?.conditions, 'Failed'));
   });
 
   it('refuses changes to immutable ConfigMaps', async () => {
@@ -67,7 +68,12 @@ describe('the simulator’s behaviour', () => {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: 'things.t.example.com' },
-      spec: { group: 't.example.com', scope: 'Namespaced', names: { kind: 'Thing', plural: 'things' }, versions: [{ name: 'v1', served: true, storage: true }] },
+      spec: {
+        group: 't.example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Thing', plural: 'things' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
     });
     await eventually(() => client.resourceFor('t.example.com/v1', 'Thing'));
     await client.create({ apiVersion: 't.example.com/v1', kind: 'Thing', metadata: { name: 'one', namespace: 'b' } });

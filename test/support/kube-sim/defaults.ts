@@ -1,19 +1,26 @@
 /**
- * The defaults kube-apiserver fills in on create and update, as the captured `stored` objects
- * show (test/fixtures/kube-apiserver-1.19/NN-*.json). They are why a naive diff is noisy.
+ * The defaults kube-apiserver fills in, as the captured `stored` objects show
+ * (test/fixtures/kube-apiserver-<version>/NN-*.json). They come in two steps, and the difference
+ * shows in managedFields: `applyDefaults` runs while the request is decoded (the writer owns what
+ * it fills in: Service `internalTrafficPolicy`, Job `completionMode`, …); `prepareForCreate` runs
+ * in the storage layer after the field manager (nobody owns a Service's allocated `clusterIP`,
+ * `ipFamilies` and `ipFamilyPolicy`, or a Job's generated selector and labels).
  */
-import { randomUUID } from 'node:crypto';
 import { canonicalQuantity } from './quantity.js';
+import type { KubeVersion } from './versions.js';
 
 type Obj = Record<string, any>;
 
-export function applyDefaults(object: Obj, allocateClusterIP: () => string): void {
+/** Defaults set while decoding a request body (and on every update, as decoding does). */
+export function applyDefaults(object: Obj, version: KubeVersion): void {
   const spec = object.spec as Obj | undefined;
+  const v132 = version === '1.32';
   switch (object.kind) {
     case 'Deployment':
       if (!spec) break;
       spec.replicas ??= 1;
-      spec.strategy ??= { type: 'RollingUpdate' };
+      spec.strategy ??= {};
+      spec.strategy.type ??= 'RollingUpdate';
       if (spec.strategy.type === 'RollingUpdate') spec.strategy.rollingUpdate = { maxUnavailable: '25%', maxSurge: '25%', ...spec.strategy.rollingUpdate };
       spec.revisionHistoryLimit ??= 10;
       spec.progressDeadlineSeconds ??= 600;
@@ -23,9 +30,11 @@ export function applyDefaults(object: Obj, allocateClusterIP: () => string): voi
       if (!spec) break;
       spec.replicas ??= 1;
       spec.podManagementPolicy ??= 'OrderedReady';
-      spec.updateStrategy ??= { type: 'RollingUpdate' };
+      spec.updateStrategy ??= {};
+      spec.updateStrategy.type ??= 'RollingUpdate';
       if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate = { partition: 0, ...spec.updateStrategy.rollingUpdate };
       spec.revisionHistoryLimit ??= 10;
+      if (v132) spec.persistentVolumeClaimRetentionPolicy = { whenDeleted: 'Retain', whenScaled: 'Retain', ...spec.persistentVolumeClaimRetentionPolicy };
       defaultPodTemplate(spec.template);
       for (const claim of spec.volumeClaimTemplates ?? []) {
         claim.apiVersion ??= 'v1';
@@ -37,8 +46,9 @@ export function applyDefaults(object: Obj, allocateClusterIP: () => string): voi
       break;
     case 'DaemonSet':
       if (!spec) break;
-      spec.updateStrategy ??= { type: 'RollingUpdate' };
-      if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate = { maxUnavailable: 1, ...spec.updateStrategy.rollingUpdate };
+      spec.updateStrategy ??= {};
+      spec.updateStrategy.type ??= 'RollingUpdate';
+      if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate = { maxUnavailable: 1, ...(v132 ? { maxSurge: 0 } : {}), ...spec.updateStrategy.rollingUpdate };
       spec.revisionHistoryLimit ??= 10;
       defaultPodTemplate(spec.template);
       object.metadata.annotations = { 'deprecated.daemonset.template.generation': String(object.metadata.generation ?? 1), ...object.metadata.annotations };
@@ -53,13 +63,11 @@ export function applyDefaults(object: Obj, allocateClusterIP: () => string): voi
       spec.parallelism ??= 1;
       spec.completions ??= 1;
       spec.backoffLimit ??= 6;
-      if (!spec.selector) {
-        const uid = object.metadata.uid ?? randomUUID();
-        spec.selector = { matchLabels: { 'controller-uid': uid } };
-        spec.template ??= {};
-        spec.template.metadata ??= {};
-        spec.template.metadata.labels = { 'controller-uid': uid, 'job-name': object.metadata.name, ...spec.template.metadata.labels };
-        object.metadata.labels = { 'controller-uid': uid, 'job-name': object.metadata.name, ...object.metadata.labels };
+      if (v132) {
+        spec.manualSelector ??= false;
+        spec.completionMode ??= 'NonIndexed';
+        spec.suspend ??= false;
+        spec.podReplacementPolicy ??= 'TerminatingOrFailed';
       }
       defaultPodTemplate(spec.template);
       break;
@@ -80,19 +88,17 @@ export function applyDefaults(object: Obj, allocateClusterIP: () => string): voi
       if (!spec) break;
       spec.type ??= 'ClusterIP';
       spec.sessionAffinity ??= 'None';
-      if (spec.type !== 'ExternalName' && spec.clusterIP === undefined) spec.clusterIP = allocateClusterIP();
+      if (v132 && spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
       for (const port of spec.ports ?? []) {
         port.protocol ??= 'TCP';
-        port.targetPort ??= port.port;
-        if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') port.nodePort ??= 30000 + Math.floor(Math.random() * 2767);
+        if (spec.type !== 'ExternalName') port.targetPort ??= port.port;
       }
       if (spec.type === 'LoadBalancer' || spec.type === 'NodePort') spec.externalTrafficPolicy ??= 'Cluster';
-      object.status ??= { loadBalancer: {} };
+      if (v132 && spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
       break;
     case 'PersistentVolumeClaim':
       defaultPvcSpec(spec);
-      object.metadata.finalizers ??= ['kubernetes.io/pvc-protection'];
-      object.status ??= { phase: 'Pending' };
+      object.status = { phase: 'Pending', ...object.status };
       break;
     case 'Secret':
       object.type ??= 'Opaque';
@@ -101,13 +107,6 @@ export function applyDefaults(object: Obj, allocateClusterIP: () => string): voi
         for (const [key, value] of Object.entries(object.stringData)) object.data[key] = Buffer.from(String(value)).toString('base64');
         delete object.stringData;
       }
-      break;
-    case 'Namespace':
-      object.spec = { finalizers: ['kubernetes'], ...object.spec };
-      object.status ??= { phase: 'Active' };
-      break;
-    case 'Ingress':
-      object.status ??= { loadBalancer: {} };
       break;
     case 'NetworkPolicy':
       if (!spec) break;
@@ -120,10 +119,117 @@ export function applyDefaults(object: Obj, allocateClusterIP: () => string): voi
       break;
     case 'CustomResourceDefinition':
       if (!spec) break;
+      object.status = { storedVersions: (spec.versions ?? []).filter((v: Obj) => v.storage).map((v: Obj) => v.name), ...object.status };
       spec.conversion ??= { strategy: 'None' };
-      spec.names.singular ??= String(spec.names.kind).toLowerCase();
-      spec.names.listKind ??= `${spec.names.kind}List`;
+      if (spec.names) {
+        spec.names.singular ??= String(spec.names.kind).toLowerCase();
+        spec.names.listKind ??= `${spec.names.kind}List`;
+      }
       break;
+  }
+}
+
+export interface Allocator {
+  clusterIP(): string;
+  nodePort(): number;
+}
+
+/**
+ * What the storage layer sets on create, after the field manager ran: allocated addresses,
+ * generated selectors, finalizers and the status a new object starts with (the `create` answers).
+ */
+export function prepareForCreate(object: Obj, version: KubeVersion, allocate: Allocator): void {
+  const spec = object.spec as Obj | undefined;
+  const v132 = version === '1.32';
+  switch (object.kind) {
+    case 'Service':
+      if (!spec) break;
+      if (spec.type !== 'ExternalName') {
+        spec.clusterIP ??= allocate.clusterIP();
+        if (v132) {
+          spec.clusterIPs ??= [spec.clusterIP];
+          spec.ipFamilies ??= ['IPv4'];
+          spec.ipFamilyPolicy ??= 'SingleStack';
+        }
+      }
+      if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') for (const port of spec.ports ?? []) port.nodePort ??= allocate.nodePort();
+      object.status = { loadBalancer: {} };
+      break;
+    case 'Job': {
+      if (!spec || spec.manualSelector === true) break;
+      // The Job's own uid labels its pods; 1.27+ also writes the batch.kubernetes.io/ forms.
+      const uid = object.metadata.uid as string;
+      const name = object.metadata.name as string;
+      const labels = v132
+        ? { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name }
+        : { 'controller-uid': uid, 'job-name': name };
+      spec.selector = { matchLabels: v132 ? { 'batch.kubernetes.io/controller-uid': uid } : { 'controller-uid': uid } };
+      spec.template ??= {};
+      spec.template.metadata ??= {};
+      spec.template.metadata.labels = { ...labels, ...spec.template.metadata.labels };
+      object.metadata.labels = { ...labels, ...object.metadata.labels };
+      object.status = {};
+      break;
+    }
+    case 'PersistentVolumeClaim':
+      object.metadata.finalizers ??= ['kubernetes.io/pvc-protection'];
+      object.status = { phase: 'Pending' };
+      break;
+    case 'Namespace':
+      object.spec = { finalizers: ['kubernetes'], ...object.spec };
+      object.status = { phase: 'Active' };
+      break;
+    case 'Ingress':
+      object.status = { loadBalancer: {} };
+      break;
+    case 'Deployment':
+    case 'CronJob':
+      object.status = {};
+      break;
+    case 'StatefulSet':
+      object.status = v132 ? { replicas: 0, availableReplicas: 0 } : { replicas: 0 };
+      break;
+    case 'DaemonSet':
+      object.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+      break;
+    case 'PodDisruptionBudget':
+      object.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
+      break;
+    case 'HorizontalPodAutoscaler':
+      object.status = v132 ? { desiredReplicas: 0, currentMetrics: null } : { currentReplicas: 0, desiredReplicas: 0, currentMetrics: null, conditions: null };
+      break;
+    case 'CustomResourceDefinition':
+      object.status = { conditions: null, acceptedNames: { plural: '', kind: '' }, storedVersions: (spec?.versions ?? []).filter((v: Obj) => v.storage).map((v: Obj) => v.name) };
+      break;
+  }
+}
+
+/**
+ * Allocated values an update leaves out are kept (1.20+): a Service applied with `clusterIP: ""`
+ * or without nodePorts keeps the ones it has. 1.19 refused such an update as an immutable change.
+ */
+export function keepAllocatedValues(previous: Obj, next: Obj, version: KubeVersion): void {
+  if (version === '1.19' || next.kind !== 'Service') return;
+  const before = previous.spec ?? {};
+  const after = (next.spec ??= {});
+  const needsClusterIP = (spec: Obj) => (spec.type ?? 'ClusterIP') !== 'ExternalName';
+  if (needsClusterIP(before) && needsClusterIP(after)) {
+    if (!after.clusterIP) after.clusterIP = before.clusterIP;
+    if (!after.clusterIPs?.length) after.clusterIPs = before.clusterIPs;
+    // A changed clusterIP with unchanged clusterIPs: the first of them follows (normalizeClusterIPs).
+    else if (after.clusterIP !== before.clusterIP && JSON.stringify(after.clusterIPs) === JSON.stringify(before.clusterIPs)) after.clusterIPs = [after.clusterIP, ...after.clusterIPs.slice(1)];
+    after.ipFamilies ??= before.ipFamilies;
+    after.ipFamilyPolicy ??= before.ipFamilyPolicy;
+  }
+  const hadNodePorts = before.type === 'NodePort' || before.type === 'LoadBalancer';
+  const hasNodePorts = after.type === 'NodePort' || after.type === 'LoadBalancer';
+  if (hadNodePorts && hasNodePorts) {
+    for (const port of after.ports ?? []) {
+      if (port.nodePort) continue;
+      const old = (before.ports ?? []).find((candidate: Obj) => candidate.port === port.port && (candidate.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
+      if (old?.nodePort) port.nodePort = old.nodePort;
+    }
+    if (!after.healthCheckNodePort && before.healthCheckNodePort) after.healthCheckNodePort = before.healthCheckNodePort;
   }
 }
 

@@ -1,4 +1,4 @@
-/** Status bodies exactly as kube-apiserver writes them (see test/fixtures/kube-apiserver-1.19/case-*.json). */
+/** Status bodies exactly as kube-apiserver writes them (see test/fixtures/kube-apiserver-<version>/case-*.json). */
 import { qualifiedKind, qualifiedResource, type SimKind } from './kinds.js';
 
 export interface Cause {
@@ -11,7 +11,7 @@ export class ApiFailure extends Error {
   constructor(
     readonly code: number,
     readonly body: Record<string, unknown> | string,
-    readonly headers: Record<string, string> = {},
+    readonly headers: Record<string, string | string[]> = {},
   ) {
     super(typeof body === 'string' ? body : String(body.message));
   }
@@ -44,6 +44,19 @@ export const fail = {
   /** What the server answers for a JSON Patch it cannot apply (a failed test, a missing path). */
   patchRejected: () => new ApiFailure(422, status(422, 'Invalid', 'the server rejected our request due to an error in our request', {})),
   badRequest: (message: string) => new ApiFailure(400, status(400, 'BadRequest', message)),
+  /** A create or update whose body has unknown or duplicate fields, with `fieldValidation=Strict` (case-create-unknown-field-strict.json). */
+  strictDecoding: (kind: SimKind, problems: string[]) =>
+    new ApiFailure(400, status(400, 'BadRequest', `${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: strict decoding error: ${problems.join(', ')}`)),
+  /**
+   * A patch whose result has unknown fields, with `fieldValidation=Strict`: the apiserver's
+   * patcher answers Invalid on the field `patch`, naming no kind or object (its source; not in the fixtures).
+   */
+  strictPatch: (patched: string, problems: string[]) => {
+    const message = `Invalid value: ${JSON.stringify(patched)}: strict decoding error: ${problems.join(', ')}`;
+    return new ApiFailure(422, status(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] }));
+  },
+  /** A group version the server does not serve (case-create-removed-api-policy-v1beta1.json). */
+  notServed: () => new ApiFailure(404, status(404, 'NotFound', 'the server could not find the requested resource', {})),
   unauthorized: () => new ApiFailure(401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }),
   forbidden: (verb: string, kind: SimKind, namespace: string | undefined) =>
     new ApiFailure(

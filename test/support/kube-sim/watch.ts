@@ -1,0 +1,61 @@
+/**
+ * A watch as kube-apiserver streams it: one JSON event per line (ADDED, MODIFIED, DELETED),
+ * starting after `resourceVersion` (or with ADDED for every object when it is unset or "0"),
+ * ending after `timeoutSeconds`. A compacted resourceVersion gets a 200 and one ERROR event with
+ * a 410 Expired Status: the client must list again.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Representation } from './lists.js';
+import { partialObjectMetadata } from './lists.js';
+import { matchesFields, matchesLabels, parseLabelSelector } from './selectors.js';
+import { fail } from './status.js';
+import type { Store } from './store.js';
+import type { Route } from './writes.js';
+
+type Obj = Record<string, any>;
+
+export interface WatchOptions {
+  serve: (object: Obj) => Obj;
+  representation: Representation;
+  /** Registers the function that ends the watch (the server ends every watch when it stops). */
+  track: (end: () => void) => () => void;
+}
+
+export function serveWatch(store: Store, route: Route, params: URLSearchParams, request: IncomingMessage, response: ServerResponse, options: WatchOptions): void {
+  const selector = parseLabelSelector(params.get('labelSelector') ?? '');
+  const fieldSelector = params.get('fieldSelector');
+  const wanted = (resource: { group: string; plural: string }, object: Obj) =>
+    resource.group === route.kind.group &&
+    resource.plural === route.kind.plural &&
+    (route.namespace === undefined || object.metadata.namespace === route.namespace) &&
+    matchesLabels(object, selector) &&
+    matchesFields(object, fieldSelector);
+  response.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  const shown = (object: Obj) => (options.representation === 'metadata' ? partialObjectMetadata(object) : options.serve(object));
+  const write = (type: string, object: Obj) => response.write(`${JSON.stringify({ type, object: type === 'ERROR' ? object : shown(object) })}\n`);
+  const since = params.get('resourceVersion');
+  if (!since || since === '0') {
+    for (const object of store.list(route.kind, route.namespace)) if (wanted(route.kind, object)) write('ADDED', object);
+  } else {
+    const changes = store.changesSince(Number(since));
+    if (!changes) {
+      write('ERROR', fail.expired(Number(since), store.oldestWatchableRevision));
+      response.end();
+      return;
+    }
+    for (const change of changes) if (wanted(change.resource, change.object)) write(change.type, change.object);
+  }
+  const unsubscribe = store.subscribe((change) => {
+    if (wanted(change.resource, change.object)) write(change.type, change.object);
+  });
+  let untrack = () => undefined as unknown;
+  const end = () => {
+    unsubscribe();
+    untrack();
+    clearTimeout(timer);
+    if (!response.writableEnded) response.end();
+  };
+  const timer = setTimeout(end, Number(params.get('timeoutSeconds') || 1800) * 1000);
+  untrack = options.track(end);
+  request.on('close', end);
+}
