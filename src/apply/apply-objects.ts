@@ -5,7 +5,7 @@ import { failedValidation, plannedEntry, skippedEntry } from './entries.js';
 import { asFerryError } from './errors.js';
 import { collectListKeys } from './list-key-schema.js';
 import { sourceLocator, type Locator } from './locate.js';
-import { withSyncLabels } from './ownership.js';
+import { checkSyncLabel, withSyncLabels } from './ownership.js';
 import { planLayers, type Plan } from './planner.js';
 import { readLive } from './read-live.js';
 import { resolveKinds } from './resolve.js';
@@ -29,6 +29,8 @@ export { ApplyError } from './errors.js';
 export async function applyObjects(client: ApplyClient, request: ApplyRequest): Promise<ApplyResult> {
   const emit = request.onEvent ?? (() => {});
   const concurrency = request.concurrency ?? DEFAULT_CONCURRENCY;
+  const refused = checkSyncLabel(request.sync);
+  if (refused) return { entries: request.desired.map((object) => ({ ref: refOf(object), action: 'skipped', message: refused.message })), error: refused, wrote: false };
   const desired = request.desired.map((object) => withSyncLabels(object, request.sync));
   const refs = desired.map(refOf);
   const locate = sourceLocator(desired, request.sources);
@@ -62,10 +64,10 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   // 4. Server dry-run of every write the server can validate before anything exists.
   const toValidate = checked.items.filter(canDryRunNow);
   emit({ type: 'dry-run', count: toValidate.length });
-  const { validated, refused } = await dryRunWrites(client, toValidate, context, concurrency);
-  if (refused.length > 0) return { ...failedValidation(refs, refused.map((r) => locate(r.entry)), { retryable: refused.every((r) => r.retryable) }), plan };
+  const dryRun = await dryRunWrites(client, toValidate, context, concurrency);
+  if (dryRun.refused.length > 0) return { ...failedValidation(refs, dryRun.refused.map((r) => locate(r.entry)), { retryable: dryRun.refused.every((r) => r.retryable) }), plan };
   const items = new Map<string, ApplyItem>(checked.items.map((item) => [objectKey(refOf(item.desired)), item]));
-  for (const item of validated) items.set(objectKey(refOf(item.desired)), item);
+  for (const item of dryRun.validated) items.set(objectKey(refOf(item.desired)), item);
   if (request.dryRun) {
     const layers = layerIndex(plan);
     return { entries: [...items.values()].map((item) => plannedEntry(item, layers.get(objectKey(refOf(item.desired))))), plan, wrote: false };

@@ -8,6 +8,8 @@ import type { ApplyEvent, ChangeEntry } from './changeset.js';
 /** The part of the Kubernetes gateway the apply uses (src/kube's KubeClient). */
 export interface ApplyClient {
   resourceFor(apiVersion: string, kind: string): Promise<ApiResource>;
+  /** The kind at the version of its group the server prefers: for objects recorded at a version it no longer serves. */
+  resourceForGroupKind(group: string, kind: string): Promise<ApiResource>;
   invalidateDiscovery(): void;
   get(ref: ObjectRef): Promise<KubeObject>;
   getOrNull(ref: ObjectRef): Promise<KubeObject | null>;

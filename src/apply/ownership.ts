@@ -22,6 +22,27 @@ export function withSyncLabels(object: KubeObject, sync: string): KubeObject {
   };
 }
 
+/** Kubernetes' limit on a label value. */
+const MAX_LABEL_VALUE = 63;
+
+/** Raised when a GitSync's namespace and name do not fit in the sync label. */
+export class SyncLabelError extends FerryError {}
+
+/**
+ * Refuses a sync whose id cannot be a label value (at most 63 characters): every write would fail
+ * on it. The message names the GitSync and says how long namespace and name may be together.
+ */
+export function checkSyncLabel(sync: string): SyncLabelError | undefined {
+  if (sync.length <= MAX_LABEL_VALUE) return undefined;
+  const dot = sync.indexOf('.');
+  const gitsync = dot > 0 ? `GitSync/${sync.slice(0, dot)}/${sync.slice(dot + 1)}` : `GitSync ${sync}`;
+  return new SyncLabelError(
+    'APPLY_SYNC_LABEL_TOO_LONG',
+    `${gitsync}: its objects' label ${SYNC_LABEL}=<namespace>.<name> would be ${sync.length} characters, and Kubernetes allows at most ${MAX_LABEL_VALUE} in a label value; give the GitSync a shorter name (namespace and name together at most ${MAX_LABEL_VALUE - 1} characters)`,
+    { details: { sync, length: sync.length } },
+  );
+}
+
 /** Raised when an object exists but belongs to someone else. */
 export class OwnershipConflictError extends FerryError {}
 

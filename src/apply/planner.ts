@@ -143,11 +143,20 @@ export function planLayers(objects: KubeObject[]): Plan {
 
 /** Objects in the order to delete them: the reverse of the apply order. */
 export function deletionOrder(objects: KubeObject[]): KubeObject[] {
+  return deletionLayers(objects).flat();
+}
+
+/**
+ * Objects in groups to delete one after the other: the apply layers reversed, so what depends on
+ * an object (a custom resource on its operator and CRD, anything on its Namespace) goes first.
+ */
+export function deletionLayers(objects: KubeObject[]): KubeObject[][] {
   try {
-    return planLayers(objects).layers.flatMap((layer) => layer.objects).reverse();
+    return planLayers(objects).layers.map((layer) => [...layer.objects].reverse()).reverse();
   } catch {
     // Objects being deleted need no valid plan: fall back to the reverse kind order.
-    return [...objects].sort((a, b) => kindRank(b.apiVersion, b.kind) - kindRank(a.apiVersion, a.kind));
+    const ranks = [...new Set(objects.map((object) => kindRank(object.apiVersion, object.kind)))].sort((a, b) => b - a);
+    return ranks.map((rank) => objects.filter((object) => kindRank(object.apiVersion, object.kind) === rank));
   }
 }
 

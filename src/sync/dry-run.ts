@@ -12,7 +12,7 @@ export async function dryRunRevision(run: ReconcileRun, decision: Decision): Pro
   const { desired, base } = decision;
   const planned = await applyRevision(run, desired.objects, base, { dryRun: true, ...(desired.sources ? { sources: desired.sources } : {}) });
   if (isCancelled(run)) return cancelled(run, { during: 'dry run', revision: decision.revision, history: decision.summaries });
-  const prunable = run.settings.prune ? pruneCandidates(base, desired.objects).map(refOf) : [];
+  const prunable = run.settings.prune ? pruneCandidates(base, desired.objects, run.settings.inventory).map(refOf) : [];
   const pruned: ChangeEntry[] = prunable.map((ref) => ({ ref, action: 'deleted', message: 'would be pruned' }));
   return finish(run, {
     result: planned.error ? 'Failed' : 'DryRun',

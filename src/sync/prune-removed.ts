@@ -19,7 +19,10 @@ export async function pruneRemoved(run: ReconcileRun, previous: KubeObject[], de
     const entries = await pruneObjects(run.deps.client, {
       sync: run.sync,
       previous,
+      ...(run.settings.inventory ? { inventory: run.settings.inventory } : {}),
       desired,
+      timeoutMs: run.settings.healthTimeoutMs,
+      ...(run.options.pollIntervalMs ? { pollIntervalMs: run.options.pollIntervalMs } : {}),
       ...(options.allowEmpty ? { allowEmpty: true } : {}),
       ...(run.options.signal ? { signal: run.options.signal } : {}),
       onEvent: (event) => run.emit({ type: 'apply', event }),

@@ -1,10 +1,11 @@
-import type { KubeObject } from '../objects.js';
+import type { KubeObject, ObjectRef } from '../objects.js';
 import { isJsonObject } from '../objects.js';
 import { FerryError } from '../errors.js';
 import type { GitCredentials, GitRef } from '../source/index.js';
 import type { RenderType } from '../render/index.js';
 import type { IgnoreRule } from '../diff/index.js';
 import { parseDuration } from './duration.js';
+import { parseInventoryEntry } from './inventory.js';
 
 /** Where a sync's manifests come from. */
 export type SyncSource =
@@ -50,6 +51,11 @@ export interface SyncSettings {
   intervalMs: number;
   schedule?: string;
   notify: NotifySpec[];
+  /**
+   * What the GitSync's status says it applied (`status.inventory`), when read from a GitSync:
+   * prune candidates beside the last history entry, so a lost entry does not orphan objects.
+   */
+  inventory?: ObjectRef[];
 }
 
 export const DEFAULT_SETTINGS = {
@@ -138,6 +144,10 @@ export function settingsFromGitSync(gitsync: KubeObject): SyncSettings {
   if (isJsonObject(source.secretRef) && typeof source.secretRef.name === 'string') settings.secretName = source.secretRef.name;
   if (typeof spec.targetNamespace === 'string' && spec.targetNamespace) settings.targetNamespace = spec.targetNamespace;
   if (typeof source.schedule === 'string' && source.schedule) settings.schedule = source.schedule;
+  const status = isJsonObject(gitsync.status) ? gitsync.status : {};
+  if (Array.isArray(status.inventory)) {
+    settings.inventory = status.inventory.flatMap((entry) => (typeof entry === 'string' ? (parseInventoryEntry(entry) ?? []) : []));
+  }
   return settings;
 }
 
