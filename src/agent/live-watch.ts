@@ -6,7 +6,7 @@ import type { KubeObject, ObjectRef } from '../objects.js';
 import { canonicalJson, refOf } from '../objects.js';
 import { normalizeObject } from '../diff/index.js';
 import { sleep } from '../sleep.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYNC_LABEL } from '../well-known.js';
+import { HISTORY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYNC_LABEL } from '../well-known.js';
 
 export interface KindRef {
   apiVersion: string;
@@ -88,7 +88,8 @@ export class ManagedObjectWatcher {
   /** List, then watch from the list, for as long as the kind is wanted; list again when needed. */
   private async follow(kind: KindRef, watch: KindWatch): Promise<void> {
     const { client, logger } = this.options;
-    const selector = { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, ...(this.options.namespace ? { namespace: this.options.namespace } : {}) };
+    // History Secrets written before they had a label of their own also carry managed-by: leave them out.
+    const selector = { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},!${HISTORY_LABEL}`, ...(this.options.namespace ? { namespace: this.options.namespace } : {}) };
     let failures = 0;
     while (!watch.abort.signal.aborted) {
       try {

@@ -77,12 +77,7 @@ export function statusFromOutcome(input: StatusInput): GitSyncStatus {
       outcome.health?.message ?? (healthStatus === 'Unknown' ? 'health not checked in this sync' : 'all objects are healthy'),
     ),
     condition('Drifted', driftCount > 0 ? 'True' : 'False', driftCount > 0 ? 'DriftDetected' : outcome.driftCorrected ? 'DriftCorrected' : 'NoDrift', driftCount > 0 ? outcome.message : outcome.driftCorrected ? outcome.message : 'the cluster matches Git'),
-    condition(
-      'Stalled',
-      outcome.reason === 'RenderFailed' || outcome.reason === 'KnownFailedRevision' || outcome.reason === 'RollbackFailed' ? 'True' : 'False',
-      outcome.reason === 'RenderFailed' || outcome.reason === 'KnownFailedRevision' || outcome.reason === 'RollbackFailed' ? outcome.reason : 'Progressing',
-      outcome.reason === 'KnownFailedRevision' ? outcome.message : outcome.reason === 'RenderFailed' ? 'the revision cannot be rendered; push a fix to Git' : '',
-    ),
+    stalledCondition(outcome, condition),
   ];
   const status: GitSyncStatus = {
     observedGeneration: generation,
@@ -109,6 +104,20 @@ export function statusFromOutcome(input: StatusInput): GitSyncStatus {
   if (requested) status.lastHandledRequestedAt = requested;
   if (input.pinnedRevision) status.pinnedRevision = input.pinnedRevision;
   return status;
+}
+
+/** Reasons that need someone to act before a sync can make progress. */
+const STALLED_REASONS = new Set<string>(['RenderFailed', 'KnownFailedRevision', 'RollbackFailed', 'NameTooLong']);
+
+/** Stalled: the outcome's reason needs a person, or the history entry could not be written. */
+function stalledCondition(outcome: SyncOutcome, condition: (type: Condition['type'], status: Condition['status'], reason: string, message: string) => Condition): Condition {
+  if (STALLED_REASONS.has(outcome.reason)) {
+    const message = outcome.reason === 'RenderFailed' ? 'the revision cannot be rendered; push a fix to Git' : outcome.reason === 'RollbackFailed' ? '' : outcome.message;
+    return condition('Stalled', 'True', outcome.reason, message);
+  }
+  // The cluster state stands, but the next sync's base and the rollback target may be stale.
+  if (outcome.historyError) return condition('Stalled', 'True', 'HistoryWriteFailed', outcome.historyError);
+  return condition('Stalled', 'False', 'Progressing', '');
 }
 
 /**

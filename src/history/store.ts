@@ -1,31 +1,42 @@
-import type { KubeObject, ObjectRef } from '../objects.js';
-import { FerryError, hasCode } from '../errors.js';
-import { HISTORY_ANNOTATION_PREFIX, HISTORY_LABEL, HISTORY_NUMBER_LABEL, HISTORY_SECRET_TYPE, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../well-known.js';
+import type { KubeObject, ObjectMeta, ObjectRef } from '../objects.js';
+import { FerryError, describeError, hasCode } from '../errors.js';
+import { HISTORY_LABEL, HISTORY_NUMBER_LABEL, HISTORY_SECRET_TYPE } from '../well-known.js';
 import { decodePayload, encodePayload, type HistoryEntry, type HistorySummary } from './entry.js';
+import { annotationsOf, findLastGood, summaryOf } from './summary.js';
 
 /** The part of the Kubernetes gateway the history store needs (src/kube's KubeClient has it). */
 export interface HistoryClient {
-  list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
+  /** Metadata only (PartialObjectMetadataList): summaries live there, payloads are never listed. */
+  listMetadata(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<Array<{ metadata: ObjectMeta }>>;
   getOrNull(ref: ObjectRef): Promise<KubeObject | null>;
   create(object: KubeObject): Promise<KubeObject>;
   delete(ref: ObjectRef): Promise<void>;
 }
 
 export { HISTORY_LABEL } from '../well-known.js';
-const SECRET_TYPE = HISTORY_SECRET_TYPE;
-const ANNOTATION_PREFIX = HISTORY_ANNOTATION_PREFIX;
 /** Secrets hold at most 1 MiB; leave room for metadata. */
 const MAX_PAYLOAD_BYTES = 900 * 1024;
+/** Entry numbers tried after the one expected before giving up: each try lost to a concurrent writer. */
+const NUMBERING_ATTEMPTS = 20;
 
 /** Raised when a history entry cannot be stored or read. */
 export class HistoryError extends FerryError {}
+
+/** What `record` wrote, and whether removing entries beyond the limit failed. */
+export interface Recorded {
+  summary: HistorySummary;
+  /** Removing old entries failed (the new one is written): the history grows until it works. */
+  pruneError?: HistoryError;
+}
 
 /**
  * The release history of one GitSync: one Secret per recorded revision in the GitSync's
  * namespace, labelled `ferry.dev/history: <name>`, named `ferry.history.<name>.v<N>`. Secrets
  * because the rendered objects may themselves be Secrets from Git; gzip'd JSON because that keeps
- * a 1,000-object revision well under the 1 MiB object limit. Summaries live in annotations so
- * `ferry history` and the last-good lookup never decompress payloads.
+ * a 1,000-object revision well under the 1 MiB object limit. Summaries live in labels and
+ * annotations, so listing the history reads metadata only and never a payload. History Secrets
+ * do not carry `app.kubernetes.io/managed-by: ferry`: they are not objects ferry applied, and
+ * the agent's watch of those must not list their payloads.
  */
 export class HistoryStore {
   constructor(
@@ -34,14 +45,14 @@ export class HistoryStore {
     readonly syncName: string,
   ) {}
 
-  /** Every entry's summary, oldest first. */
+  /** Every entry's summary, oldest first (one metadata-only list). */
   async list(): Promise<HistorySummary[]> {
-    const secrets = await this.client.list('v1', 'Secret', {
+    const secrets = await this.client.listMetadata('v1', 'Secret', {
       namespace: this.namespace,
       labelSelector: `${HISTORY_LABEL}=${this.syncName}`,
     });
     return secrets
-      .map((secret) => summaryOf(secret))
+      .map((secret) => summaryOf(secret.metadata))
       .filter((summary): summary is HistorySummary => summary !== undefined)
       .sort((a, b) => a.number - b.number);
   }
@@ -50,7 +61,7 @@ export class HistoryStore {
   async get(number: number): Promise<HistoryEntry | undefined> {
     const secret = await this.client.getOrNull(this.refOf(number));
     if (!secret) return undefined;
-    const summary = summaryOf(secret);
+    const summary = summaryOf(secret.metadata);
     const data = (secret.data as Record<string, string> | undefined)?.payload;
     if (!summary || data === undefined) {
       throw new HistoryError('HISTORY_CORRUPT', `Secret/${this.namespace}/${secret.metadata.name}: not a readable ferry history entry`);
@@ -60,25 +71,24 @@ export class HistoryStore {
 
   /** The newest entry: what is on the cluster now, so the three-way base of the next sync. */
   async latest(): Promise<HistoryEntry | undefined> {
-    const summaries = await this.list();
-    const newest = summaries.at(-1);
+    const newest = (await this.list()).at(-1);
     return newest ? this.get(newest.number) : undefined;
   }
 
   /** The newest entry that became healthy: where a rollback goes. */
   async lastGood(): Promise<HistoryEntry | undefined> {
-    const summaries = await this.list();
-    const good = findLastGood(summaries);
+    const good = findLastGood(await this.list());
     return good ? this.get(good.number) : undefined;
   }
 
   /**
-   * Records a new entry (numbered after the newest) and removes the oldest beyond `limit`,
-   * never the last good one, which a rollback may still need.
+   * Records a new entry, numbered after the newest of `known` (the summaries the caller already
+   * listed; listed here when not given), and removes the oldest beyond `limit` — never the last
+   * good one, which a rollback may still need. A concurrent writer (a `ferry apply` beside the
+   * agent) that took the number first makes this one take the next: entries are never lost.
    */
-  async record(entry: Omit<HistoryEntry, 'number'>, limit: number): Promise<HistorySummary> {
-    const summaries = await this.list();
-    const number = (summaries.at(-1)?.number ?? 0) + 1;
+  async record(entry: Omit<HistoryEntry, 'number'>, limit: number, known?: HistorySummary[]): Promise<Recorded> {
+    const summaries = known ?? (await this.list());
     const payload = encodePayload(entry);
     if (payload.length > MAX_PAYLOAD_BYTES) {
       throw new HistoryError(
@@ -86,48 +96,29 @@ export class HistoryStore {
         `revision ${entry.revision} renders ${entry.objects.length} objects, ${Math.round(payload.length / 1024)} KiB compressed: too large for one history Secret (limit ${MAX_PAYLOAD_BYTES / 1024} KiB)`,
       );
     }
-    const summary: HistorySummary = {
-      number,
-      revision: entry.revision,
-      action: entry.action,
-      result: entry.result,
-      time: entry.time,
-      durationMs: entry.durationMs,
-      message: entry.message,
-      ...(entry.rolledBackFrom ? { rolledBackFrom: entry.rolledBackFrom } : {}),
-      ...(entry.digest ? { digest: entry.digest } : {}),
-    };
-    await this.client.create({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: SECRET_TYPE,
-      metadata: {
-        name: this.secretName(number),
-        namespace: this.namespace,
-        labels: {
-          [HISTORY_LABEL]: this.syncName,
-          [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
-          [HISTORY_NUMBER_LABEL]: String(number),
-        },
-        annotations: annotationsOf(summary),
-      },
-      data: { payload: payload.toString('base64') },
-    });
-    await this.prune([...summaries, summary], limit);
-    return summary;
+    const first = Math.max(0, ...summaries.map((s) => s.number)) + 1;
+    for (let number = first; number < first + NUMBERING_ATTEMPTS; number++) {
+      const summary = summaryFor(entry, number);
+      try {
+        await this.client.create(this.secretOf(summary, payload));
+      } catch (error) {
+        if (hasCode(error, 'KUBE_ALREADY_EXISTS')) continue;
+        throw new HistoryError('HISTORY_WRITE_FAILED', `cannot record history entry ${number} (Secret/${this.namespace}/${this.secretName(number)}): ${describeError(error)}`, { cause: error });
+      }
+      try {
+        await this.prune([...summaries, summary], limit);
+        return { summary };
+      } catch (error) {
+        return { summary, pruneError: new HistoryError('HISTORY_PRUNE_FAILED', `cannot remove history entries beyond the limit of ${limit}: ${describeError(error)}`, { cause: error }) };
+      }
+    }
+    throw new HistoryError('HISTORY_WRITE_FAILED', `cannot record a history entry: entries ${first} to ${first + NUMBERING_ATTEMPTS - 1} were all taken by concurrent writers`);
   }
 
   /** Deletes every entry (the GitSync itself is being deleted); returns how many there were. */
   async deleteAll(): Promise<number> {
     const summaries = await this.list();
-    for (const summary of summaries) {
-      try {
-        await this.client.delete(this.refOf(summary.number));
-      } catch (error) {
-        // Gone already (a concurrent cleanup): that is what was wanted.
-        if (!hasCode(error, 'KUBE_NOT_FOUND')) throw error;
-      }
-    }
+    for (const summary of summaries) await this.deleteEntry(summary.number);
     return summaries.length;
   }
 
@@ -136,8 +127,32 @@ export class HistoryStore {
     const lastGood = findLastGood(summaries);
     if (lastGood) keep.add(lastGood.number);
     for (const summary of summaries) {
-      if (!keep.has(summary.number)) await this.client.delete(this.refOf(summary.number));
+      if (!keep.has(summary.number)) await this.deleteEntry(summary.number);
     }
+  }
+
+  private async deleteEntry(number: number): Promise<void> {
+    try {
+      await this.client.delete(this.refOf(number));
+    } catch (error) {
+      // Gone already (a concurrent writer pruned it too): that is what was wanted.
+      if (!hasCode(error, 'KUBE_NOT_FOUND')) throw error;
+    }
+  }
+
+  private secretOf(summary: HistorySummary, payload: Buffer): KubeObject {
+    return {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: HISTORY_SECRET_TYPE,
+      metadata: {
+        name: this.secretName(summary.number),
+        namespace: this.namespace,
+        labels: { [HISTORY_LABEL]: this.syncName, [HISTORY_NUMBER_LABEL]: String(summary.number) },
+        annotations: annotationsOf(summary),
+      },
+      data: { payload: payload.toString('base64') },
+    };
   }
 
   private secretName(number: number): string {
@@ -149,63 +164,16 @@ export class HistoryStore {
   }
 }
 
-/** The newest summary whose result is Succeeded. */
-export function findLastGood(summaries: HistorySummary[]): HistorySummary | undefined {
-  for (let i = summaries.length - 1; i >= 0; i--) {
-    const summary = summaries[i];
-    if (summary?.result === 'Succeeded') return summary;
-  }
-  return undefined;
-}
-
-/**
- * True when `revision` was the newest thing tried and failed: it is not applied again until a
- * different revision arrives or the user forces it (no rollback → retry → rollback loops).
- */
-export function isKnownFailedRevision(summaries: HistorySummary[], revision: string): boolean {
-  for (let i = summaries.length - 1; i >= 0; i--) {
-    const summary = summaries[i];
-    if (!summary) continue;
-    if (summary.action === 'rollback' && summary.rolledBackFrom === revision) return true;
-    if (summary.revision === revision) return summary.result === 'Failed';
-  }
-  return false;
-}
-
-function annotationsOf(summary: HistorySummary): Record<string, string> {
-  const annotations: Record<string, string> = {
-    [`${ANNOTATION_PREFIX}revision`]: summary.revision,
-    [`${ANNOTATION_PREFIX}action`]: summary.action,
-    [`${ANNOTATION_PREFIX}result`]: summary.result,
-    [`${ANNOTATION_PREFIX}time`]: summary.time,
-    [`${ANNOTATION_PREFIX}duration-ms`]: String(Math.round(summary.durationMs)),
-    [`${ANNOTATION_PREFIX}message`]: summary.message.slice(0, 1024),
-  };
-  if (summary.rolledBackFrom) annotations[`${ANNOTATION_PREFIX}rolled-back-from`] = summary.rolledBackFrom;
-  if (summary.digest) annotations[`${ANNOTATION_PREFIX}digest`] = summary.digest;
-  return annotations;
-}
-
-function summaryOf(secret: KubeObject): HistorySummary | undefined {
-  const annotations = secret.metadata.annotations ?? {};
-  const number = Number(secret.metadata.labels?.[HISTORY_NUMBER_LABEL]);
-  const revision = annotations[`${ANNOTATION_PREFIX}revision`];
-  const action = annotations[`${ANNOTATION_PREFIX}action`];
-  const result = annotations[`${ANNOTATION_PREFIX}result`];
-  if (!Number.isInteger(number) || !revision || (action !== 'sync' && action !== 'rollback') || (result !== 'Succeeded' && result !== 'Failed')) {
-    return undefined;
-  }
-  const rolledBackFrom = annotations[`${ANNOTATION_PREFIX}rolled-back-from`];
-  const digest = annotations[`${ANNOTATION_PREFIX}digest`];
+function summaryFor(entry: Omit<HistoryEntry, 'number'>, number: number): HistorySummary {
   return {
     number,
-    revision,
-    action,
-    result,
-    time: annotations[`${ANNOTATION_PREFIX}time`] ?? '',
-    durationMs: Number(annotations[`${ANNOTATION_PREFIX}duration-ms`] ?? 0),
-    message: annotations[`${ANNOTATION_PREFIX}message`] ?? '',
-    ...(rolledBackFrom ? { rolledBackFrom } : {}),
-    ...(digest ? { digest } : {}),
+    revision: entry.revision,
+    action: entry.action,
+    result: entry.result,
+    time: entry.time,
+    durationMs: entry.durationMs,
+    message: entry.message,
+    ...(entry.rolledBackFrom ? { rolledBackFrom: entry.rolledBackFrom } : {}),
+    ...(entry.digest ? { digest: entry.digest } : {}),
   };
 }

@@ -2,10 +2,11 @@ import { refOf } from '../objects.js';
 import type { ChangeEntry } from '../apply/index.js';
 import type { FerryError } from '../errors.js';
 import type { WaitResult } from '../health/index.js';
+import { findLastGood, type HistoryEntry } from '../history/index.js';
 import { SyncReason, type SyncOutcome } from './outcome.js';
 import { shortRevision } from './messages.js';
 import { finish, type ReconcileRun } from './run.js';
-import { recordEntry, revisionEntry } from './record.js';
+import { historyErrorOf, recordEntry, revisionEntry } from './record.js';
 import { rollBack } from './roll-back.js';
 import type { Decision } from './decide.js';
 import { cancelled, isCancelled } from './cancel.js';
@@ -44,13 +45,12 @@ export function refuseRevision(run: ReconcileRun, decision: Decision, error: Fer
  * is not tried again until Git moves on — then roll back to the last good revision.
  */
 export async function failRevision(run: ReconcileRun, decision: Decision, failure: RevisionFailure): Promise<SyncOutcome> {
-  const { settings, history, logger } = run;
+  const { settings, logger } = run;
   const { desired, summaries, lastGoodRevision } = decision;
   logger.warn({ desiredRevision: desired.revision, reason: failure.reason, err: failure.message }, 'revision failed');
   if (decision.resumesRollbackFrom) return failResumedRollback(run, decision, decision.resumesRollbackFrom, failure);
-  const failedEntry = await recordEntry(run, revisionEntry(run, decision, 'Failed', failure.message));
-  const recorded = failedEntry ? [...summaries, failedEntry] : summaries;
-  const lastGood = settings.rollback ? await history.lastGood().catch(() => undefined) : undefined;
+  const recorded = await recordEntry(run, revisionEntry(run, decision, 'Failed', failure.message), summaries);
+  const lastGood = settings.rollback ? await lastGoodEntry(run, decision) : undefined;
   const common = {
     revision: decision.revision,
     failedRevision: desired.revision,
@@ -58,10 +58,10 @@ export async function failRevision(run: ReconcileRun, decision: Decision, failur
     ...(failure.health ? { health: failure.health.overall, healthDetails: failure.health } : {}),
     ...(lastGoodRevision ? { lastGoodRevision } : {}),
   };
-  if (isCancelled(run)) return cancelled(run, { during: 'rollback', revision: decision.revision, changes: failure.changes, objects: [decision.base, desired.objects], history: recorded });
+  if (isCancelled(run)) return cancelled(run, { during: 'rollback', revision: decision.revision, changes: failure.changes, objects: [decision.base, desired.objects], history: recorded.history });
   if (!lastGood || lastGood.revision === desired.revision) {
     const why = !settings.rollback ? 'rollback is disabled' : 'no earlier good revision to roll back to';
-    return finish(run, { ...common, result: 'Failed', reason: failure.reason, message: `${failure.message} (${why})`, appliedRevision: desired.revision, inventory: desired.objects.map(refOf), history: recorded });
+    return finish(run, { ...common, result: 'Failed', reason: failure.reason, message: `${failure.message} (${why})`, appliedRevision: desired.revision, inventory: desired.objects.map(refOf), history: recorded.history, ...historyErrorOf(recorded) });
   }
   return rollBack(run, decision, { failure, lastGood, common, recorded });
 }
@@ -69,7 +69,7 @@ export async function failRevision(run: ReconcileRun, decision: Decision, failur
 /** Finishing a cut-short rollback failed: recorded as a failed rollback, with nowhere further to go. */
 async function failResumedRollback(run: ReconcileRun, decision: Decision, from: string, failure: RevisionFailure): Promise<SyncOutcome> {
   const { desired, summaries } = decision;
-  const entry = await recordEntry(run, revisionEntry(run, decision, 'Failed', failure.message));
+  const recorded = await recordEntry(run, revisionEntry(run, decision, 'Failed', failure.message), summaries);
   return finish(run, {
     result: 'Failed',
     reason: SyncReason.RollbackFailed,
@@ -81,6 +81,15 @@ async function failResumedRollback(run: ReconcileRun, decision: Decision, from: 
     ...(failure.health ? { health: failure.health.overall, healthDetails: failure.health } : {}),
     ...(decision.lastGoodRevision ? { lastGoodRevision: decision.lastGoodRevision } : {}),
     inventory: desired.objects.map(refOf),
-    history: entry ? [...summaries, entry] : summaries,
+    history: recorded.history,
+    ...historyErrorOf(recorded),
   });
+}
+
+/** Where a rollback goes: the newest good entry, read once (it is often the newest entry, read already). */
+async function lastGoodEntry(run: ReconcileRun, decision: Decision): Promise<HistoryEntry | undefined> {
+  const good = findLastGood(decision.summaries);
+  if (!good) return undefined;
+  if (decision.latest?.number === good.number) return decision.latest;
+  return run.history.get(good.number).catch(() => undefined);
 }

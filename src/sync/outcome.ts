@@ -41,6 +41,8 @@ export const SyncReason = {
   Pinned: 'Pinned',
   DryRun: 'DryRun',
   Cancelled: 'Cancelled',
+  NameTooLong: 'NameTooLong',
+  HistoryWriteFailed: 'HistoryWriteFailed',
 } as const;
 export type SyncReason = (typeof SyncReason)[keyof typeof SyncReason];
 
@@ -85,6 +87,12 @@ export interface SyncOutcome {
   /** What the sync owns now. */
   inventory: ObjectRef[];
   history: HistorySummary[];
+  /**
+   * The history entry of this reconcile could not be written (too large, forbidden, a
+   * conflict), or old entries not removed. The cluster state stands, but the next sync's base
+   * and the rollback target may be stale: the agent shows it as a Stalled condition.
+   */
+  historyError?: string;
   startedAt: string;
   durationMs: number;
 }

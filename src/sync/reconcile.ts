@@ -1,6 +1,7 @@
 import { SyncReason, type SyncOutcome } from './outcome.js';
 import { beginRun, withRevision, type SyncDeps, type SyncOptions } from './run.js';
 import type { SyncSettings } from './settings.js';
+import { refuseLongNames } from './check-names.js';
 import { fetchRevision } from './fetch-source.js';
 import { renderRevision } from './render-source.js';
 import { decide } from './decide.js';
@@ -25,6 +26,10 @@ import type { ChangeEntry } from '../apply/index.js';
  */
 export async function reconcile(settings: SyncSettings, deps: SyncDeps, options: SyncOptions = {}): Promise<SyncOutcome> {
   const begun = beginRun(settings, deps, options);
+
+  // A name that cannot be a label value is refused before anything is read (NameTooLong).
+  const misnamed = refuseLongNames(begun);
+  if (misnamed) return misnamed;
 
   // Fetch the source: a failure here changes nothing and prunes nothing (SourceUnavailable).
   const fetched = await fetchRevision(begun);

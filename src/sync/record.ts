@@ -9,17 +9,34 @@ import { counted } from '../text.js';
 import { finish, type ReconcileRun } from './run.js';
 import type { Decision } from './decide.js';
 
+/** What the record step did: the history after it, and what went wrong writing it. */
+export interface RecordResult {
+  /** `known` plus the new entry when it was written. */
+  history: HistorySummary[];
+  /** Why the entry could not be written (too large, forbidden, a conflict), or old ones not removed. */
+  error?: string;
+}
+
 /**
- * The record step: writes one history entry. A failed write is logged and yields undefined —
- * the cluster state is what it is, and a history write failure must not turn it into a rollback.
+ * The record step: writes one history entry after the `known` summaries (no second list). A
+ * failed write never turns into a rollback — the cluster state is what it is — but it is not
+ * swallowed either: the outcome carries it (`historyError`), and the GitSync shows it as Stalled.
  */
-export async function recordEntry(run: ReconcileRun, entry: Omit<HistoryEntry, 'number'>): Promise<HistorySummary | undefined> {
+export async function recordEntry(run: ReconcileRun, entry: Omit<HistoryEntry, 'number'>, known: HistorySummary[]): Promise<RecordResult> {
   try {
-    return await run.history.record(entry, run.settings.historyLimit);
+    const recorded = await run.history.record(entry, run.settings.historyLimit, known);
+    if (recorded.pruneError) run.logger.warn({ err: recorded.pruneError.message }, 'could not remove old history entries');
+    return { history: [...known, recorded.summary], ...(recorded.pruneError ? { error: recorded.pruneError.message } : {}) };
   } catch (error) {
     run.logger.error({ err: describeError(error), entryRevision: entry.revision }, 'could not record history entry');
-    return undefined;
+    return { history: known, error: describeError(error) };
   }
+}
+
+/** The outcome field for history errors of one reconcile (a failure and its rollback may both have one). */
+export function historyErrorOf(...results: Array<RecordResult | undefined>): { historyError?: string } {
+  const errors = results.map((result) => result?.error).filter((error): error is string => error !== undefined);
+  return errors.length > 0 ? { historyError: errors.join('; ') } : {};
 }
 
 /** The entry for the revision this reconcile applied (as a sync, or as a pinned rollback). */
@@ -43,7 +60,7 @@ export function revisionEntry(run: ReconcileRun, decision: Decision, result: His
 export async function recordSuccess(run: ReconcileRun, decision: Decision, changes: ChangeEntry[], health: WaitResult): Promise<SyncOutcome> {
   const { desired, heldBack, summaries, resumesRollbackFrom } = decision;
   if (resumesRollbackFrom) {
-    const entry = await recordEntry(run, revisionEntry(run, decision, 'Succeeded', `rolled back from ${shortRevision(resumesRollbackFrom)}: finished a rollback that was cut short`));
+    const recorded = await recordEntry(run, revisionEntry(run, decision, 'Succeeded', `rolled back from ${shortRevision(resumesRollbackFrom)}: finished a rollback that was cut short`), summaries);
     return finish(run, {
       result: 'RolledBack',
       reason: SyncReason.RolledBack,
@@ -56,11 +73,12 @@ export async function recordSuccess(run: ReconcileRun, decision: Decision, chang
       health: health.overall,
       healthDetails: health,
       inventory: desired.objects.map(refOf),
-      history: entry ? [...summaries, entry] : summaries,
+      history: recorded.history,
+      ...historyErrorOf(recorded),
     });
   }
   const message = heldBack === SyncReason.Pinned ? `pinned to history entry ${run.options.pinnedEntry}` : `applied ${counted(countWrites(changes), 'change')}`;
-  const entry = await recordEntry(run, revisionEntry(run, decision, 'Succeeded', message));
+  const recorded = await recordEntry(run, revisionEntry(run, decision, 'Succeeded', message), summaries);
   return finish(run, {
     result: 'Synced',
     reason: heldBack ?? SyncReason.Synced,
@@ -72,6 +90,7 @@ export async function recordSuccess(run: ReconcileRun, decision: Decision, chang
     health: health.overall,
     healthDetails: health,
     inventory: desired.objects.map(refOf),
-    history: entry ? [...summaries, entry] : summaries,
+    history: recorded.history,
+    ...historyErrorOf(recorded),
   });
 }

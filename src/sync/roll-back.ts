@@ -1,14 +1,14 @@
 import type { KubeObject } from '../objects.js';
 import { objectKey, refOf } from '../objects.js';
 import type { WaitResult } from '../health/index.js';
-import type { HistoryEntry, HistorySummary } from '../history/index.js';
+import type { HistoryEntry } from '../history/index.js';
 import { SyncReason, type RollbackReport, type SyncOutcome } from './outcome.js';
 import { shortRevision } from './messages.js';
 import { finish, type OutcomeFields, type ReconcileRun } from './run.js';
 import { applyRevision } from './apply-revision.js';
 import { waitHealthy } from './wait-healthy.js';
 import { pruneRemoved } from './prune-removed.js';
-import { recordEntry } from './record.js';
+import { historyErrorOf, recordEntry, type RecordResult } from './record.js';
 import type { Decision } from './decide.js';
 import type { RevisionFailure } from './fail-revision.js';
 import { cancelled, isCancelled } from './cancel.js';
@@ -18,8 +18,8 @@ interface RollBackInput {
   lastGood: HistoryEntry;
   /** What the outcome says whether or not the rollback works. */
   common: Omit<OutcomeFields, 'result' | 'reason' | 'message'>;
-  /** The history summaries including the failed revision's entry. */
-  recorded: HistorySummary[];
+  /** Recording the failed revision: the history including its entry (when written). */
+  recorded: RecordResult;
 }
 
 /**
@@ -35,7 +35,7 @@ export async function rollBack(run: ReconcileRun, decision: Decision, input: Rol
 
   // Cancelled half-way, the rollback is not recorded: the failed revision stays the newest entry.
   const cancelledWith = (changes: RollbackReport['changes']) =>
-    cancelled(run, { during: 'rollback', revision: decision.revision, changes: [...failure.changes, ...changes], objects: [decision.base, failed.objects, lastGood.objects], history: recorded });
+    cancelled(run, { during: 'rollback', revision: decision.revision, changes: [...failure.changes, ...changes], objects: [decision.base, failed.objects, lastGood.objects], history: recorded.history });
   const applied = await applyRevision(run, lastGood.objects, failed.objects);
   if (isCancelled(run)) return cancelledWith(applied.entries);
   let changes = applied.entries;
@@ -65,7 +65,7 @@ export async function rollBack(run: ReconcileRun, decision: Decision, input: Rol
     inventory: lastGood.inventory,
     rolledBackFrom: failed.revision,
     ...(lastGood.digest ? { digest: lastGood.digest } : {}),
-  });
+  }, recorded.history);
   if (!succeeded) logger.warn({ to: lastGood.revision, err: message }, 'rollback failed');
   const report: RollbackReport = {
     from: failed.revision,
@@ -86,7 +86,8 @@ export async function rollBack(run: ReconcileRun, decision: Decision, input: Rol
     lastGoodRevision: succeeded ? lastGood.revision : decision.lastGoodRevision ?? lastGood.revision,
     rollback: report,
     inventory: lastGood.objects.map(refOf),
-    history: entry ? [...recorded, entry] : recorded,
+    history: entry.history,
+    ...historyErrorOf(recorded, entry),
   });
 }
 

@@ -73,6 +73,17 @@ describe('statusFromOutcome', () => {
     expect(held.conditions.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'KnownFailedRevision' });
   });
 
+  it('a history entry that could not be written is a visible Stalled condition, not swallowed', () => {
+    const status = statusFromOutcome({ previous: undefined, outcome: outcome({ historyError: 'cannot record history entry 4 (Secret/shop/ferry.history.shop.v4): secrets is forbidden' }), generation: 1, now: 't' });
+    expect(status.conditions.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'HistoryWriteFailed', message: 'cannot record history entry 4 (Secret/shop/ferry.history.shop.v4): secrets is forbidden' });
+    expect(status.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+  });
+
+  it('a name too long for its labels is Stalled with the message saying how long it may be', () => {
+    const status = statusFromOutcome({ previous: undefined, outcome: outcome({ result: 'Failed', reason: 'NameTooLong', message: 'GitSync/shop/x: name too long …' }), generation: 1, now: 't' });
+    expect(status.conditions.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'NameTooLong', message: 'GitSync/shop/x: name too long …' });
+  });
+
   it('does not ask for a write when only the sync time moved', () => {
     const first = statusFromOutcome({ previous: undefined, outcome: outcome({}), generation: 1, now: '2026-11-22T10:00:00Z' });
     const next = statusFromOutcome({ previous: first, outcome: outcome({}), generation: 1, now: '2026-11-22T10:01:00Z' });

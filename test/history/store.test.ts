@@ -37,7 +37,7 @@ describe('HistoryStore', () => {
     const ns = await cluster.newNamespace('history');
     const store = new HistoryStore(cluster.client, ns, 'shop');
     const objects = [configMap('cfg'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { password: 'kept-for-the-base' } } as KubeObject];
-    expect(await store.record(entry('a'.repeat(40), 'Succeeded', objects), 10)).toMatchObject({ number: 1, revision: 'a'.repeat(40) });
+    expect((await store.record(entry('a'.repeat(40), 'Succeeded', objects), 10)).summary).toMatchObject({ number: 1, revision: 'a'.repeat(40) });
     await store.record(entry('b'.repeat(40), 'Failed'), 10);
     expect((await store.list()).map((s) => [s.number, s.revision.slice(0, 1), s.result, s.durationMs])).toEqual([
       [1, 'a', 'Succeeded', 1234],
@@ -75,6 +75,34 @@ describe('HistoryStore', () => {
     await store.record(entry('d'.repeat(40), 'Succeeded'), 10);
     await cluster.client.mergePatch({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'ferry.history.shop.v1' }, { data: { payload: null } });
     await expect(store.get(1)).rejects.toMatchObject({ code: 'HISTORY_CORRUPT', message: `Secret/${ns}/ferry.history.shop.v1: not a readable ferry history entry` });
+  });
+});
+
+describe('HistoryStore beside other writers', () => {
+  it('carries its own label, not the managed-object label the agent watches, so that watch never lists payloads', async () => {
+    const ns = await cluster.newNamespace('history');
+    await new HistoryStore(cluster.client, ns, 'shop').record(entry('e'.repeat(40), 'Succeeded'), 10);
+    const secret = await cluster.client.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'ferry.history.shop.v1' });
+    expect(secret.metadata.labels).toMatchObject({ [HISTORY_LABEL]: 'shop' });
+    expect(await cluster.client.list('v1', 'Secret', { namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=ferry' })).toEqual([]);
+  });
+
+  it('numbers entries safely when several writers record at once (an agent and a ferry apply)', async () => {
+    const ns = await cluster.newNamespace('history');
+    const writers = Array.from({ length: 4 }, () => new HistoryStore(cluster.client, ns, 'shop'));
+    const recorded = await Promise.all(writers.map((store, i) => store.record(entry(String(i).repeat(40), 'Succeeded'), 10)));
+    expect(new Set(recorded.map((r) => r.summary.number)).size).toBe(4);
+    expect((await writers[0]!.list()).map((s) => s.number)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('records after what the caller already listed, without listing again', async () => {
+    const ns = await cluster.newNamespace('history');
+    const store = new HistoryStore(cluster.client, ns, 'shop');
+    await store.record(entry('f'.repeat(40), 'Succeeded'), 10);
+    const known = await store.list();
+    cluster.sim?.resetRequests();
+    expect((await store.record(entry('0'.repeat(40), 'Failed'), 10, known)).summary).toMatchObject({ number: 2 });
+    if (cluster.sim) expect(cluster.sim.countRequests({ verb: 'list', resource: 'secrets' })).toBe(0);
   });
 });
 
