@@ -121,7 +121,8 @@ describe('the agent, end to end', () => {
     expect((await post({ 'X-Hub-Signature-256': 'sha256=deadbeef' })).status).toBe(401);
     expect((await post({ 'X-Gitlab-Token': 'wrong' })).status).toBe(401);
     expect((await post({})).status).toBe(401);
-    expect((await fetch(`http://127.0.0.1:${port}/hooks/${ns}/missing`, { method: 'POST', body })).status).toBe(404);
+    // An unknown GitSync is refused like a bad signature: answers do not tell which GitSyncs exist.
+    expect((await fetch(`http://127.0.0.1:${port}/hooks/${ns}/missing`, { method: 'POST', body })).status).toBe(401);
     expect((await status(ns, 'shop')).lastAppliedRevision).not.toBe(second);
     const signature = `sha256=${createHmac('sha256', 'hook-token-123').update(body).digest('hex')}`;
     expect((await post({ 'X-Hub-Signature-256': signature })).status).toBe(202);
