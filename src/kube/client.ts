@@ -6,24 +6,26 @@ import type { VerbContext } from './context.js';
 import { createObject } from './create.js';
 import { Credentials } from './credentials.js';
 import { deleteObject, type DeleteOptions } from './delete.js';
-import { Discovery, type ApiGroup, type ApiResource } from './discovery.js';
+import type { ApiGroup, ApiResource } from './discovery.js';
 import { KubeApiError } from './errors.js';
 import { getObject, getObjectOrNull } from './get.js';
 import { listMetadata, listObjects, listPage, type ListOptions, type ListPage, type ObjectMetadata } from './list.js';
 import { jsonPatchObject, mergePatchObject } from './patch.js';
-import { OpenApiV3, type OpenApiDocument } from './openapi.js';
+import type { OpenApiDocument } from './openapi.js';
+import { serviceAccountIdentity, type Identity } from './impersonation.js';
+import { ApiSession, type ServerVersion } from './session.js';
 import { replaceObject } from './replace.js';
 import { watchObjects, type WatchEvent, type WatchOptions } from './watch.js';
 import type { WarningHandler } from './warnings.js';
 import type { WriteOptions } from './write-options.js';
 
-/** The server's `/version` answer (raw: every field the server sends is kept). */
-export interface ServerVersion {
-  major: string;
-  /** May carry a suffix on managed clusters (`32+`). */
-  minor: string;
-  gitVersion: string;
-  [field: string]: unknown;
+export type { ServerVersion } from './session.js';
+
+/** What a view or an isolated client takes over from the client it was made from. */
+export interface SharedParts {
+  session?: ApiSession;
+  credentials?: Credentials;
+  identity?: Identity;
 }
 
 export interface KubeClientOptions extends ConnectionOptions {
@@ -48,32 +50,28 @@ export class KubeClient {
   readonly currentNamespace: string;
   /** Hears the server's warnings that are not errors (see KubeClientOptions.onWarning). */
   onWarning: WarningHandler;
+  /** Who this client's calls are made as, when it is an impersonating view (`impersonate`). */
+  readonly identity: Identity | undefined;
 
-  private readonly connection: Connection;
-  private readonly discovery: Discovery;
-  private readonly openApi: OpenApiV3;
-  private version: Promise<ServerVersion> | undefined;
+  private readonly session: ApiSession;
+  private readonly credentials: Credentials;
+  private readonly options: KubeClientOptions;
   private readonly context: VerbContext;
 
   static fromConfig(options: KubeConfigOptions & KubeClientOptions = {}): KubeClient {
     return new KubeClient(loadKubeConfig(options), options);
   }
 
-  constructor(config: KubeConfig, options: KubeClientOptions = {}) {
+  /** `shared` is how views and isolated clients are made (see `impersonate`, `isolated`). */
+  constructor(config: KubeConfig, options: KubeClientOptions = {}, shared: SharedParts = {}) {
     this.config = config;
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new KubeApiError('KUBE_CONFIG', 'the kubeconfig has no current cluster', {});
     this.currentNamespace = contextNamespace(config);
-    this.connection = new Connection(new URL(cluster.server), new Credentials(config), options);
-    const connection = this.connection;
-    this.discovery = new Discovery(async (path, accept) => {
-      const { body } = await connection.call({ method: 'GET', path, ...(accept ? { accept } : {}), verb: 'discovery', resource: 'discovery', idempotent: true, target: { what: `discovery ${path}` } });
-      return body;
-    });
-    this.openApi = new OpenApiV3(async (path) => {
-      const { body } = await connection.call({ method: 'GET', path, verb: 'openapi', resource: 'openapi', idempotent: true, target: { what: `OpenAPI ${path.replace(/\?.*$/, '')}` } });
-      return body;
-    });
+    this.options = options;
+    this.credentials = shared.credentials ?? new Credentials(config);
+    this.session = shared.session ?? new ApiSession(new Connection(new URL(cluster.server), this.credentials, options));
+    this.identity = shared.identity;
     const logger = options.logger;
     // Without a handler or a logger, warnings go to stderr the way kubectl prints them.
     this.onWarning =
@@ -81,31 +79,59 @@ export class KubeClient {
       (logger
         ? (warning) => logger.warn({ subject: warning.subject, verb: warning.verb, warning: warning.text }, 'the Kubernetes API warned')
         : (warning) => void process.stderr.write(`Warning: ${warning.subject}: ${warning.text}\n`));
-    this.context = { connection: this.connection, discovery: this.discovery, currentNamespace: this.currentNamespace, onWarning: (warning) => this.onWarning(warning) };
+    this.context = {
+      connection: this.session.connection,
+      discovery: this.session.discovery,
+      currentNamespace: this.currentNamespace,
+      onWarning: (warning) => this.onWarning(warning),
+      identity: this.identity,
+    };
+  }
+
+  /**
+   * A view of this client whose every call (reads, writes, dry runs, watches) is made as
+   * `identity` through Kubernetes impersonation, so that identity's RBAC decides what it may do.
+   * It shares this client's connection, limiter, credentials, discovery and OpenAPI cache
+   * (discovery is read with ferry's own identity); its warnings go to this client's handler. A
+   * 403 is an ImpersonatedForbiddenError naming the object, the verb and the identity.
+   * Pass a service account as `{ serviceAccount: { namespace, name } }`.
+   */
+  impersonate(identity: Identity | { serviceAccount: { namespace: string; name: string } }): KubeClient {
+    const as = 'serviceAccount' in identity ? serviceAccountIdentity(identity.serviceAccount.namespace, identity.serviceAccount.name) : identity;
+    return new KubeClient(this.config, { ...this.options, onWarning: (warning) => this.onWarning(warning) }, { session: this.session, credentials: this.credentials, identity: as });
+  }
+
+  /**
+   * A client on the same kubeconfig and credentials with its own connection pool, limiter,
+   * retry policy and discovery, so its calls never queue behind this client's traffic (the
+   * leader-election Lease). Options not given are this client's. Close it on its own.
+   */
+  isolated(options: ConnectionOptions = {}): KubeClient {
+    return new KubeClient(this.config, { ...this.options, onWarning: (warning) => this.onWarning(warning), ...options }, { credentials: this.credentials, ...(this.identity ? { identity: this.identity } : {}) });
   }
 
   /** Requests made so far, by verb and by HTTP status. */
   get stats(): Connection['stats'] {
-    return this.connection.stats;
+    return this.session.connection.stats;
   }
 
   /** Called after every finished request (metrics). */
   get onRequest(): ((event: RequestEvent) => void) | undefined {
-    return this.connection.onRequest;
+    return this.session.connection.onRequest;
   }
 
   set onRequest(hook: ((event: RequestEvent) => void) | undefined) {
-    this.connection.onRequest = hook;
+    this.session.connection.onRequest = hook;
   }
 
   /** The highest number of requests that were in flight at once. */
   get peakConcurrency(): number {
-    return this.connection.peakConcurrency;
+    return this.session.connection.peakConcurrency;
   }
 
   /** The resource of one apiVersion and kind (URL name, scope, verbs); UnknownKindError when not served. */
   resourceFor(apiVersion: string, kind: string): Promise<ApiResource> {
-    return this.discovery.resourceFor(apiVersion, kind);
+    return this.session.discovery.resourceFor(apiVersion, kind);
   }
 
   /**
@@ -115,28 +141,26 @@ export class KubeClient {
    * version of the group serves the kind.
    */
   resourceForGroupKind(group: string, kind: string): Promise<ApiResource> {
-    return this.discovery.resourceForGroupKind(group, kind);
+    return this.session.discovery.resourceForGroupKind(group, kind);
   }
 
   /** Every resource the server serves, each group version listed (aggregated discovery: two requests). */
   listResources(): Promise<ApiResource[]> {
-    return this.discovery.resources();
+    return this.session.discovery.resources();
   }
 
   /** Every API group the server serves (`''` is the core group), each with its preferred version. */
   apiGroups(): Promise<ApiGroup[]> {
-    return this.discovery.groups();
+    return this.session.discovery.groups();
   }
 
   async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
     return (await this.resourceFor(apiVersion, kind)).namespaced;
   }
 
-  /** Forgets what discovery and OpenAPI said (after CRDs changed): the next lookups ask again. */
+  /** Forgets what discovery, OpenAPI and the version said (after CRDs changed): the next lookups ask again. */
   invalidateDiscovery(): void {
-    this.discovery.invalidate();
-    this.openApi.invalidate();
-    this.version = undefined;
+    this.session.invalidate();
   }
 
   /**
@@ -145,19 +169,12 @@ export class KubeClient {
    * serves no OpenAPI v3 or does not describe that group version, so callers can fall back.
    */
   openApiV3(groupVersion: string): Promise<OpenApiDocument | undefined> {
-    return this.openApi.document(groupVersion);
+    return this.session.openApi.document(groupVersion);
   }
 
   /** The server's `/version` (`gitVersion: v1.32.13`; managed clusters add suffixes such as `v1.32.3-eks-…`), cached with discovery. */
   serverVersion(): Promise<ServerVersion> {
-    if (!this.version) {
-      const loading = this.connection.call({ method: 'GET', path: '/version', verb: 'discovery', resource: 'version', idempotent: true, target: { what: 'server version' } }).then(({ body }) => body as ServerVersion);
-      this.version = loading;
-      loading.catch(() => {
-        if (this.version === loading) this.version = undefined;
-      });
-    }
-    return this.version;
+    return this.session.serverVersion();
   }
 
   get(ref: ObjectRef): Promise<KubeObject> {
@@ -214,8 +231,11 @@ export class KubeClient {
     return deleteObject(this.context, ref, options);
   }
 
-  /** Closes idle keep-alive connections (tests, shutdown). */
+  /**
+   * Closes idle keep-alive connections (tests, shutdown). A view made by `impersonate` shares
+   * its parent's connection: closing either closes it for both.
+   */
   close(): void {
-    this.connection.close();
+    this.session.connection.close();
   }
 }

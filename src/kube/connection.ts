@@ -37,8 +37,8 @@ export interface ApiCall {
   contentType?: string;
   /** Overrides `Accept: application/json` (discovery and metadata-only lists negotiate). */
   accept?: string;
-  /** Added to this request only (impersonation). */
-  headers?: Record<string, string>;
+  /** Added to this request only (impersonation); an array sends the header once per value. */
+  headers?: Record<string, string | string[]>;
   /** For metrics and request counts: `get`, `list`, `create`, `discovery` … */
   verb: string;
   resource: string;
@@ -60,7 +60,7 @@ export interface ApiResponse {
 export interface PreparedRequest {
   url: URL;
   target: RequestTarget;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   transport: typeof http | typeof https;
   agent: http.Agent;
   /** Counts the finished request in the stats and reports it to `onRequest`. */
@@ -125,7 +125,7 @@ export class Connection {
     for (const [key, value] of Object.entries(call.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, value);
     const target: RequestTarget = { method: call.method, url: url.toString(), ...call.target };
     const credential = await this.credentials.current();
-    const headers: Record<string, string> = { ...credential.headers, ...call.headers, Accept: call.accept ?? 'application/json', 'User-Agent': this.userAgent };
+    const headers: Record<string, string | string[]> = { ...credential.headers, ...call.headers, Accept: call.accept ?? 'application/json', 'User-Agent': this.userAgent };
     const started = Date.now();
     const record = (status: number | 'network') => {
       this.stats.requests++;

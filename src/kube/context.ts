@@ -3,11 +3,12 @@ import { formatRef } from '../objects.js';
 import type { ApiCall, ApiResponse, Connection } from './connection.js';
 import type { ApiResource, Discovery } from './discovery.js';
 import { fieldProblemsIn, fieldValidationError, type FieldProblem } from './errors.js';
+import { forbiddenAs, impersonationHeaders, type Identity } from './impersonation.js';
 import { parseWarningHeaders, type WarningHandler } from './warnings.js';
 
 /**
  * What every verb works with: the connection requests go through, the discovery that maps kinds
- * to resources, and the namespace objects without one land in.
+ * to resources, the namespace objects without one land in, and who the calls are made as.
  */
 export interface VerbContext {
   readonly connection: Connection;
@@ -15,6 +16,13 @@ export interface VerbContext {
   readonly currentNamespace: string;
   /** Hears every warning of the server that is not turned into an error. */
   readonly onWarning: WarningHandler;
+  /** Set on an impersonating view: every call is made as this identity. */
+  readonly identity?: Identity | undefined;
+}
+
+/** The call as the context's identity makes it (impersonation headers added). */
+export function asIdentity(context: VerbContext, call: ApiCall): ApiCall {
+  return context.identity ? { ...call, headers: { ...call.headers, ...impersonationHeaders(context.identity) } } : call;
 }
 
 /** What to make of the warnings that come with an answer. */
@@ -33,7 +41,12 @@ export interface AnswerChecks {
  * `fieldValidation` parameter but warns) are the same error a strict server answers with.
  */
 export async function request(context: VerbContext, call: ApiCall, checks: AnswerChecks = {}): Promise<ApiResponse> {
-  const response = await context.connection.call(call);
+  let response: ApiResponse;
+  try {
+    response = await context.connection.call(asIdentity(context, call));
+  } catch (error) {
+    throw forbiddenAs(error, context.identity, call.verb);
+  }
   if (response.warnings.length === 0) return response;
   const subject = call.target.ref ? formatRef(call.target.ref) : call.target.what ?? `${call.method} ${call.path}`;
   const fields: FieldProblem[] = [];

@@ -55,6 +55,28 @@ export class AlreadyExistsError extends KubeApiError {}
 export class ConflictError extends KubeApiError {}
 export class InvalidError extends KubeApiError {}
 export class ForbiddenError extends KubeApiError {}
+
+/**
+ * 403 Forbidden for a call made as another identity (impersonation): either that identity may
+ * not do the verb (`code` KUBE_FORBIDDEN: its RBAC decides, as intended), or ferry's own identity
+ * may not impersonate it (`impersonationDenied`, code KUBE_IMPERSONATION_FORBIDDEN: the agent's
+ * RBAC lacks the `impersonate` verb).
+ */
+export class ImpersonatedForbiddenError extends ForbiddenError {
+  /** The username the call was made as (`system:serviceaccount:team-a:deployer`). */
+  readonly identity: string;
+  /** The Kubernetes verb that was refused (`create`, `patch`, `list` …). */
+  readonly verb: string;
+  readonly impersonationDenied: boolean;
+
+  constructor(code: string, message: string, init: { status?: number; reason?: string; ref?: ObjectRef; causes?: StatusCause[]; identity: string; verb: string; impersonationDenied: boolean; cause?: unknown }) {
+    super(code, message, init);
+    this.identity = init.identity;
+    this.verb = init.verb;
+    this.impersonationDenied = init.impersonationDenied;
+    Object.assign(this.details, { identity: init.identity, verb: init.verb, impersonationDenied: init.impersonationDenied });
+  }
+}
 export class UnauthorizedError extends KubeApiError {}
 export class TooManyRequestsError extends KubeApiError {}
 /** 410 Gone: a watch's resourceVersion is too old (compacted); list again and watch from there. */

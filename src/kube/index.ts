@@ -5,6 +5,8 @@
  * on concurrent requests. It knows nothing of Git or sync policy.
  */
 export { KubeClient, type KubeClientOptions, type ServerVersion } from './client.js';
+export { serviceAccountIdentity, type Identity } from './impersonation.js';
+export type { ConnectionOptions } from './connection.js';
 export type { RequestEvent } from './connection.js';
 export type { ListOptions, ListPage, ObjectMetadata } from './list.js';
 export type { WriteOptions, FieldValidation } from './write-options.js';
@@ -22,6 +24,7 @@ export {
   ConflictError,
   InvalidError,
   ForbiddenError,
+  ImpersonatedForbiddenError,
   UnauthorizedError,
   TooManyRequestsError,
   ExpiredError,

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../objects.js';
 import { parseBody, type ApiCall } from './connection.js';
-import { collectionPath, withKind, type VerbContext } from './context.js';
+import { asIdentity, collectionPath, withKind, type VerbContext } from './context.js';
+import { forbiddenAs } from './impersonation.js';
 import { KubeApiError, TimeoutError, describeTarget, errorFromResponse } from './errors.js';
 
 export interface WatchOptions {
@@ -38,7 +39,7 @@ export async function watchObjects(context: VerbContext, apiVersion: string, kin
     idempotent: true,
     target: { what: `${kind} watch${options.namespace ? ` in ${options.namespace}` : ''}` },
   };
-  const { url, target, headers, transport, agent, record } = await connection.prepare(call);
+  const { url, target, headers, transport, agent, record } = await connection.prepare(asIdentity(context, call));
   let resourceVersion = options.resourceVersion;
   return new Promise<string>((resolve, reject) => {
     const request = transport.request(url, { method: 'GET', headers, agent }, (response) => {
@@ -49,7 +50,7 @@ export async function watchObjects(context: VerbContext, apiVersion: string, kin
         if (status === 401) connection.credentials.invalidate();
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => reject(errorFromResponse(status, parseBody(Buffer.concat(chunks).toString('utf8'), response.headers['content-type']), target)));
+        response.on('end', () => reject(forbiddenAs(errorFromResponse(status, parseBody(Buffer.concat(chunks).toString('utf8'), response.headers['content-type']), target), context.identity, 'watch')));
         return;
       }
       let buffered = '';

@@ -26,6 +26,10 @@ export interface RecordedExchange {
   requestBody?: unknown;
   /** Only when the request's Accept header contains this (content negotiation). */
   whenAccept?: string;
+  /** Only when the request carries this header with this value (`['impersonate-user', 'jane']`). */
+  whenHeader?: [string, string];
+  /** The answer waits for this (a server that is slow to answer this one request). */
+  hold?: Promise<void>;
 }
 
 /** What the client sent. */
@@ -34,6 +38,8 @@ export interface ReplayedRequest {
   path: string;
   query: Record<string, string>;
   headers: http.IncomingHttpHeaders;
+  /** Every header line as sent (a repeated header appears once per line). */
+  rawHeaders: string[];
   body: string;
   /** False when no exchange matched and the 404 was answered. */
   matched: boolean;
@@ -125,7 +131,7 @@ export async function startReplayServer(exchanges: RecordedExchange[]): Promise<
       const url = new URL(request.url ?? '/', 'http://replay');
       const query = Object.fromEntries(url.searchParams);
       const exchange = exchanges.find((candidate) => matches(candidate, request, url));
-      requests.push({ method: request.method ?? 'GET', path: url.pathname, query, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), matched: Boolean(exchange) });
+      requests.push({ method: request.method ?? 'GET', path: url.pathname, query, headers: request.headers, rawHeaders: request.rawHeaders, body: Buffer.concat(chunks).toString('utf8'), matched: Boolean(exchange) });
       if (request.headers.authorization !== `Bearer ${token}`) {
         response.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }));
         return;
@@ -137,7 +143,9 @@ export async function startReplayServer(exchanges: RecordedExchange[]): Promise<
       const headers: http.OutgoingHttpHeaders = {};
       if (exchange.responseContentType) headers['Content-Type'] = exchange.responseContentType;
       if (exchange.warning) headers.Warning = exchange.warning;
-      response.writeHead(exchange.status, headers).end(typeof exchange.body === 'string' ? exchange.body : JSON.stringify(exchange.body));
+      const answer = () => response.writeHead(exchange.status, headers).end(typeof exchange.body === 'string' ? exchange.body : JSON.stringify(exchange.body));
+      if (exchange.hold) void exchange.hold.then(answer);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -183,5 +191,6 @@ function matches(exchange: RecordedExchange, request: http.IncomingMessage, url:
   const recorded = new URL(exchange.path, 'http://replay');
   if (exchange.method !== request.method || recorded.pathname !== url.pathname) return false;
   for (const [key, value] of recorded.searchParams) if (url.searchParams.get(key) !== value) return false;
+  if (exchange.whenHeader && request.headers[exchange.whenHeader[0].toLowerCase()] !== exchange.whenHeader[1]) return false;
   return !exchange.whenAccept || (request.headers.accept ?? '').includes(exchange.whenAccept);
 }
