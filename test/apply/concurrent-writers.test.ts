@@ -70,6 +70,23 @@ describe.skipIf(simOnly.skip)('other writers during an apply', () => {
     }
   });
 
+  it('applies a revision while a controller writes status right after every read and write, as real controllers do', async () => {
+    const busy = await startTestCluster({ controllerDelayMs: 20, concurrentStatusWrites: true });
+    try {
+      const ns = await busy.newNamespace('writers');
+      const v1 = deployment(ns, 'web', { image: 'nginx:1.26' });
+      const first = await applyObjects(busy.client, { sync: `${ns}.app`, desired: [v1], base: [], pollIntervalMs: 20, dependencyTimeoutMs: 10_000 });
+      expect(first.error).toBeUndefined();
+      const v2 = deployment(ns, 'web', { image: 'nginx:1.27' });
+      const second = await applyObjects(busy.client, { sync: `${ns}.app`, desired: [v2], base: [v1], pollIntervalMs: 20, dependencyTimeoutMs: 10_000 });
+      expect(second.error).toBeUndefined();
+      expect(second.entries.map((entry) => entry.action)).toEqual(['configured']);
+      expect(((await busy.client.get(refOf(v2))).spec as any).template.spec.containers[0].image).toBe('nginx:1.27');
+    } finally {
+      await busy.stop();
+    }
+  });
+
   it('an invalid revision is refused as such: nothing written, and not worth retrying', async () => {
     const ns = await cluster.newNamespace('writers');
     const bad: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { ports: [{ port: 99999 }] } };

@@ -92,6 +92,16 @@ describe('prune', () => {
     expect(await exists(object)).toBe(false);
   });
 
+  it('prunes an object recorded at an API version the server no longer serves, through the version its group prefers', async () => {
+    const ns = await cluster.newNamespace('prune');
+    const budget = (apiVersion: string): KubeObject => ({ apiVersion, kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: ns }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } });
+    await applied(ns, [budget('policy/v1')]);
+    // The history entry was written when the cluster still served policy/v1beta1 (before 1.25).
+    const entries = await prune(ns, { previous: [budget('policy/v1beta1')], desired: [configMap(ns, 'other', {})] });
+    expect(actions(entries)).toEqual({ [`PodDisruptionBudget/${ns}/web`]: 'deleted' });
+    expect(await exists(budget('policy/v1'))).toBe(false);
+  });
+
   it('prunes what the inventory lists even when the history entry that applied it is lost', async () => {
     const ns = await cluster.newNamespace('prune');
     const [kept, orphan] = await applied(ns, [configMap(ns, 'kept', { a: '1' }), configMap(ns, 'orphan', { a: '1' })]) as [KubeObject, KubeObject];

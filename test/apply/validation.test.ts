@@ -36,6 +36,26 @@ describe('validation errors say where the object is defined', () => {
     expect(await cluster.client.getOrNull(refOf(fine))).toBeNull();
   });
 
+  it('a misspelt field is refused by the dry run, named with its file, line and field path, and nothing is written', async () => {
+    const ns = await cluster.newNamespace('valid');
+    const fine = configMap(ns, 'settings', { MODE: 'a' });
+    const typo: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', imagePullPolice: 'Always' }] } },
+      },
+    };
+    const sources = new Map([[objectKey(refOf(typo)), 'apps/web/deployment.yaml:1']]);
+    const result = await applyObjects(cluster.client, { sync: `${ns}.app`, desired: [fine, typo], base: [], sources });
+    expect(result.error?.message).toBe(`Deployment/${ns}/web (apps/web/deployment.yaml:1): unknown field "spec.template.spec.containers[0].imagePullPolice"`);
+    expect(result.wrote).toBe(false);
+    expect(await cluster.client.getOrNull(refOf(typo))).toBeNull();
+    expect(await cluster.client.getOrNull(refOf(fine))).toBeNull();
+  });
+
   it('a reconcile names the manifest file and line of the refused object', async () => {
     const ns = await cluster.newNamespace('valid');
     const dir = mkdtempSync(join(tmpdir(), 'ferry-rev-'));
