@@ -22,7 +22,12 @@ export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, '
     return { tree, revision: tree.revision };
   }
   if (!deps.git) throw new FerryError('SYNC_NO_GIT', 'no Git client configured for a git source');
-  const fetched = await deps.git.fetch(source.url, source.ref, source.credentials, signal);
+  const fetched = await deps.git.fetch(source.url, {
+    ...(source.ref ? { ref: source.ref } : {}),
+    ...(source.credentials ? { credentials: source.credentials } : {}),
+    ...(signal ? { signal } : {}),
+    ...(source.timeoutMs !== undefined ? { timeoutMs: source.timeoutMs } : {}),
+  });
   return { tree: await deps.git.tree(source.url, fetched.commit), revision: fetched.commit };
 }
 

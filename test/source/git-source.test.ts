@@ -44,9 +44,36 @@ describe('GitSource against git http-backend', () => {
   it('clones a branch and reads the files under a path at the resolved commit', async () => {
     const { repo, sha } = await newRepo({ 'deploy/a.yaml': manifest('a'), 'deploy/nested/b.yml': manifest('b'), 'docs/readme.md': '# hi' });
     const source = newCache();
-    const result = await source.fetch(repo.url, { branch: 'main' });
+    const result = await source.fetch(repo.url, { ref: { branch: 'main' } });
     expect(result).toEqual({ url: repo.url, commit: sha, ref: 'refs/heads/main', changed: true });
     expect(paths(await source.readFiles(repo.url, sha, 'deploy'))).toEqual(['deploy/a.yaml', 'deploy/nested/b.yml']);
+  });
+
+  it('follows the remote HEAD when no ref is given: a repository whose default branch is master', async () => {
+    const repo = await server.createRepo(`master-${++repoCounter}`, { defaultBranch: 'master' });
+    const sha = await repo.commitAndPush({ 'deploy/app.yaml': manifest('app') });
+    const source = newCache();
+    expect(await source.fetch(repo.url)).toEqual({ url: repo.url, commit: sha, ref: 'refs/heads/master', changed: true });
+    expect(paths(await source.readFiles(repo.url, sha, 'deploy'))).toEqual(['deploy/app.yaml']);
+    expect(await source.fetch(repo.url)).toMatchObject({ commit: sha, ref: 'refs/heads/master', changed: false });
+  });
+
+  it('follows the remote HEAD to another branch when the repository changes its default', async () => {
+    const { repo } = await newRepo();
+    await repo.git('checkout', '--quiet', '-b', 'trunk');
+    const trunk = await repo.commitAndPush({ 'deploy/app.yaml': manifest('app', 'trunk') });
+    const source = newCache();
+    await source.fetch(repo.url);
+    await new Promise<void>((resolve, reject) => execFile('git', ['symbolic-ref', 'HEAD', 'refs/heads/trunk'], { cwd: repo.bareDir }, (error) => (error ? reject(error) : resolve())));
+    expect(await source.fetch(repo.url)).toMatchObject({ commit: trunk, ref: 'refs/heads/trunk', changed: true });
+  });
+
+  it('says so when the repository has no HEAD to follow (nothing pushed yet)', async () => {
+    const repo = await server.createRepo(`empty-${++repoCounter}`);
+    await expect(newCache().fetch(repo.url)).rejects.toMatchObject({
+      code: 'SOURCE_REF_NOT_FOUND',
+      message: `${repo.url}: the repository has no HEAD (is it empty?); push a commit to its default branch, or give a ref`,
+    });
   });
 
   it('reads an unchanged commit again from memory, not from the Git objects', async () => {
@@ -99,10 +126,10 @@ describe('GitSource against git http-backend', () => {
     const third = await repo.commitAndPush({ 'deploy/app.yaml': manifest('app', '3') });
     await repo.tag('v2.0.0');
     const source = newCache();
-    expect((await source.fetch(repo.url, { tag: 'v1.0.0' })).commit).toBe(first);
-    expect(await source.fetch(repo.url, { semver: '>=1.0.0 <2.0.0' })).toMatchObject({ commit: second, ref: 'refs/tags/v1.2.0' });
-    expect((await source.fetch(repo.url, { semver: '^2' })).commit).toBe(third);
-    expect((await source.fetch(repo.url, { commit: second })).commit).toBe(second);
+    expect((await source.fetch(repo.url, { ref: { tag: 'v1.0.0' } })).commit).toBe(first);
+    expect(await source.fetch(repo.url, { ref: { semver: '>=1.0.0 <2.0.0' } })).toMatchObject({ commit: second, ref: 'refs/tags/v1.2.0' });
+    expect((await source.fetch(repo.url, { ref: { semver: '^2' } })).commit).toBe(third);
+    expect((await source.fetch(repo.url, { ref: { commit: second } })).commit).toBe(second);
     const files = await source.readFiles(repo.url, second, 'deploy');
     expect(files[0]?.content.toString()).toContain('"2"');
   });
@@ -111,8 +138,8 @@ describe('GitSource against git http-backend', () => {
     const { repo } = await newRepo();
     await repo.tag('v1.0.0');
     const source = newCache();
-    await expect(source.fetch(repo.url, { branch: 'nope' })).rejects.toMatchObject({ code: 'SOURCE_REF_NOT_FOUND', message: `${repo.url}: branch nope not found (available: main)` });
-    await expect(source.fetch(repo.url, { semver: '>=5' })).rejects.toThrow(/no tag matches semver range ">=5" \(tags: v1.0.0\)/);
+    await expect(source.fetch(repo.url, { ref: { branch: 'nope' } })).rejects.toMatchObject({ code: 'SOURCE_REF_NOT_FOUND', message: `${repo.url}: branch nope not found (available: main)` });
+    await expect(source.fetch(repo.url, { ref: { semver: '>=5' } })).rejects.toThrow(/no tag matches semver range ">=5" \(tags: v1.0.0\)/);
   });
 
   it('follows a force-pushed branch', async () => {
@@ -129,9 +156,9 @@ describe('GitSource against git http-backend', () => {
     const { repo } = await newRepo();
     await repo.git('push', '--quiet', 'origin', 'HEAD:refs/heads/feature');
     const source = newCache();
-    await source.fetch(repo.url, { branch: 'feature' });
+    await source.fetch(repo.url, { ref: { branch: 'feature' } });
     await repo.deleteRemoteRef('refs/heads/feature');
-    await expect(source.fetch(repo.url, { branch: 'feature' })).rejects.toMatchObject({ code: 'SOURCE_REF_NOT_FOUND' });
+    await expect(source.fetch(repo.url, { ref: { branch: 'feature' } })).rejects.toMatchObject({ code: 'SOURCE_REF_NOT_FOUND' });
   });
 
   it('reports a missing repository and an unreachable server clearly', async () => {
@@ -197,8 +224,8 @@ describe('GitSource credentials', () => {
       const repo = await secured.createRepo('private');
       const sha = await repo.commitAndPush({ 'a.yaml': manifest('a') });
       const source = newCache();
-      expect((await source.fetch(repo.url, { branch: 'main' }, good)).commit).toBe(sha);
-      const failure = await source.fetch(repo.url, { branch: 'main' }, bad).catch((error: Error) => error);
+      expect((await source.fetch(repo.url, { ref: { branch: 'main' }, credentials: good })).commit).toBe(sha);
+      const failure = await source.fetch(repo.url, { ref: { branch: 'main' }, credentials: bad }).catch((error: Error) => error);
       expect(failure).toMatchObject({ code: 'SOURCE_AUTH_FAILED' });
       for (const value of Object.values(bad)) expect((failure as Error).message).not.toContain(value);
       expect(readdirSync(cacheDir).join(' ')).not.toMatch(/pass|tok/);

@@ -23,7 +23,7 @@ async function fetched(files: Record<string, string | Buffer>, prepare?: (repo: 
   const sha = await repo.commit('first');
   await repo.push();
   const source = caches.source(options);
-  await source.fetch(repo.url, { branch: 'main' });
+  await source.fetch(repo.url, { ref: { branch: 'main' } });
   return { repo, sha, source, tree: await source.tree(repo.url, sha) };
 }
 

@@ -48,6 +48,8 @@ export interface GitRequest {
   wants?: string[];
   /** The fault that changed this answer, if any. */
   fault?: GitFault['type'];
+  /** The client went away before the answer was complete (it gave up, or was stopped). */
+  clientClosed?: boolean;
 }
 
 export interface TestRepo {
@@ -79,6 +81,8 @@ export interface GitServer {
   resetRequests(): void;
   /** Bytes sent in answers since the last resetRequests(). */
   bytesOut(): number;
+  /** The most fetches (upload-pack requests with wants) this server answered at once since resetRequests(). */
+  peakConcurrentFetches(): number;
   /** Applies `fault` to the next `times` fetches (default: every fetch until clearFaults()). */
   injectFault(fault: GitFault, options?: { times?: number }): void;
   /** Removes every fault; answers held by a stall are sent now. */
@@ -159,6 +163,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   const policies = new Map<string, WantPolicy>();
   const faults: Array<{ fault: GitFault; left: number }> = [];
   const held: Array<() => void> = [];
+  const concurrency = { now: 0, peak: 0 };
 
   const authorized = (header: string | undefined): boolean => {
     if (!options.auth) return true;
@@ -206,7 +211,16 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       let body = Buffer.concat(chunks);
       if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       const isFetch = request.method === 'POST' && service === 'git-upload-pack' && wantsOf(body).length > 0;
-      if (isFetch) record.wants = wantsOf(body);
+      if (isFetch) {
+        record.wants = wantsOf(body);
+        concurrency.peak = Math.max(concurrency.peak, ++concurrency.now);
+        let open = true;
+        response.on('close', () => {
+          if (!response.writableFinished && record.fault !== 'cut-pack') record.clientClosed = true;
+          if (open) concurrency.now--;
+          open = false;
+        });
+      }
       const fault = isFetch ? nextFault() : undefined;
       if (fault) record.fault = fault.type;
       const answer = (status: number, headers: Record<string, string>, payload: Buffer) => {
@@ -296,7 +310,11 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     url,
     repoUrl,
     requests,
-    resetRequests: () => void requests.splice(0),
+    resetRequests: () => {
+      requests.splice(0);
+      concurrency.peak = concurrency.now;
+    },
+    peakConcurrentFetches: () => concurrency.peak,
     bytesOut: () => requests.reduce((sum, r) => sum + r.bytesOut, 0),
     injectFault(fault, faultOptions = {}) {
       faults.push({ fault, left: faultOptions.times ?? Number.POSITIVE_INFINITY });
@@ -322,9 +340,12 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       await run('git', ['config', 'http.receivepack', 'true'], bare);
       const allowWants = async (policy: WantPolicy) => {
         policies.set(`${name}.git`, policy);
-        await run('git', ['config', 'uploadpack.allowTipSHA1InWant', String(policy === 'tip')], bare);
-        await run('git', ['config', 'uploadpack.allowReachableSHA1InWant', String(policy === 'reachable')], bare);
-        await run('git', ['config', 'uploadpack.allowAnySHA1InWant', String(policy === 'any')], bare);
+        // Unset rather than false: upload-pack reads `allowAnySHA1InWant=false` as clearing all three.
+        for (const key of ['allowTipSHA1InWant', 'allowReachableSHA1InWant', 'allowAnySHA1InWant']) {
+          await run('git', ['config', '--unset', `uploadpack.${key}`], bare).catch(() => undefined);
+        }
+        const key = { none: undefined, tip: 'allowTipSHA1InWant', reachable: 'allowReachableSHA1InWant', any: 'allowAnySHA1InWant' }[policy];
+        if (key) await run('git', ['config', `uploadpack.${key}`, 'true'], bare);
       };
       await allowWants(repoOptions.wants ?? 'none');
       const workdir = join(workDir, name);
