@@ -18,6 +18,8 @@ export interface GitSyncStatus {
   observedGeneration: number;
   conditions: Condition[];
   lastAttemptedRevision?: string;
+  /** The Git ref the last fetch resolved (`refs/heads/master` when spec.source.ref is unset: the remote's HEAD). */
+  resolvedRef?: string;
   lastAppliedRevision?: string;
   lastGoodRevision?: string;
   failedRevision?: string;
@@ -97,6 +99,8 @@ export function statusFromOutcome(input: StatusInput): GitSyncStatus {
   const good = outcome.lastGoodRevision ?? keep('lastGoodRevision');
   const failedRevision = outcome.failedRevision ?? (outcome.result === 'Synced' ? undefined : keep('failedRevision'));
   if (attempted) status.lastAttemptedRevision = attempted;
+  const resolvedRef = outcome.sourceRef ?? keep('resolvedRef');
+  if (resolvedRef) status.resolvedRef = resolvedRef;
   if (applied) status.lastAppliedRevision = applied;
   if (good) status.lastGoodRevision = good;
   if (failedRevision) status.failedRevision = failedRevision;

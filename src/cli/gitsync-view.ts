@@ -39,7 +39,7 @@ export function viewGitSync(gitsync: KubeObject): GitSyncStatusView {
   const conditions = Array.isArray(status.conditions) ? (status.conditions.filter(isJsonObject) as unknown as Condition[]) : [];
   const ready = conditions.find((c) => c.type === 'Ready');
   const drift = isJsonObject(status.drift) && typeof status.drift.count === 'number' ? status.drift.count : 0;
-  const ref = refText(source.ref);
+  const ref = refText(source.ref, status.resolvedRef);
   const applied = typeof status.lastAppliedRevision === 'string' ? status.lastAppliedRevision : '';
   return {
     namespace: gitsync.metadata.namespace ?? '',
@@ -60,11 +60,12 @@ export function viewGitSync(gitsync: KubeObject): GitSyncStatusView {
   };
 }
 
-function refText(ref: unknown): string {
-  if (!isJsonObject(ref)) return 'main';
+/** The ref a GitSync follows; with none set, the branch the remote's HEAD resolved to last. */
+function refText(ref: unknown, resolved: unknown): string {
+  if (!isJsonObject(ref)) return typeof resolved === 'string' ? resolved.replace(/^refs\/(heads|tags)\//, '') : 'HEAD';
   if (typeof ref.branch === 'string') return ref.branch;
   if (typeof ref.tag === 'string') return ref.tag;
   if (typeof ref.semver === 'string') return `semver:${ref.semver}`;
   if (typeof ref.commit === 'string') return ref.commit.slice(0, 7);
-  return 'main';
+  return 'HEAD';
 }

@@ -15,7 +15,7 @@ export function progressPrinter(io: CliIO): (event: SyncEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'source':
-        line(`${paint(io, 'bold', 'source')}    revision ${shortRevision(event.revision)}`);
+        line(`${paint(io, 'bold', 'source')}    revision ${shortRevision(event.revision)}${event.ref && event.ref !== event.revision ? ` (${event.ref})` : ''}`);
         break;
       case 'rendered':
         line(`${paint(io, 'bold', 'render')}    ${event.count} objects`);

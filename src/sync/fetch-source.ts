@@ -5,10 +5,11 @@ import { SyncReason } from './outcome.js';
 import { finish, proceed, stop, type ReconcileRun, type Step, type SyncDeps } from './run.js';
 import { cancelled, isCancelled } from './cancel.js';
 
-/** One revision of the source: its files, as a tree render reads on demand, and the revision. */
+/** One revision of the source: its files, as a tree render reads on demand, the revision, and (Git) the ref it came from. */
 export interface FetchedSource {
   tree: SourceTree;
   revision: string;
+  ref?: string;
 }
 
 /**
@@ -28,7 +29,7 @@ export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, '
     ...(signal ? { signal } : {}),
     ...(source.timeoutMs !== undefined ? { timeoutMs: source.timeoutMs } : {}),
   });
-  return { tree: await deps.git.tree(source.url, fetched.commit), revision: fetched.commit };
+  return { tree: await deps.git.tree(source.url, fetched.commit), revision: fetched.commit, ref: fetched.ref };
 }
 
 /** The fetch step: a source that cannot be read ends the reconcile as SourceUnavailable. */
@@ -37,7 +38,7 @@ export async function fetchRevision(run: ReconcileRun): Promise<Step<FetchedSour
   try {
     const fetched = await fetchSource(run.settings, run.deps, run.options.signal);
     if (isCancelled(run)) return stop(cancelled(run, { during: 'fetch', revision: fetched.revision }));
-    run.emit({ type: 'source', revision: fetched.revision });
+    run.emit({ type: 'source', revision: fetched.revision, ...(fetched.ref ? { ref: fetched.ref } : {}) });
     return proceed(fetched);
   } catch (error) {
     if (isCancelled(run)) return stop(cancelled(run, { during: 'fetch' }));

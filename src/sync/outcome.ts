@@ -71,6 +71,8 @@ export interface SyncOutcome {
   message: string;
   /** The revision the source resolved to (commit SHA or directory content hash). */
   revision?: string;
+  /** The Git ref that revision came from (`refs/heads/master`: with no ref set, the branch the remote's HEAD names). */
+  sourceRef?: string;
   /** The revision whose objects are on the cluster after this reconcile. */
   appliedRevision?: string;
   lastGoodRevision?: string;

@@ -34,7 +34,7 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   // Fetch the source: a failure here changes nothing and prunes nothing (SourceUnavailable).
   const fetched = await fetchRevision(begun);
   if (!fetched.ok) return fetched.outcome;
-  const run = withRevision(begun, fetched.value.revision);
+  const run = withRevision(begun, fetched.value.revision, fetched.value.ref);
 
   // Render and validate: every problem is reported, nothing is applied (RenderFailed).
   const rendered = await renderRevision(run, fetched.value);

@@ -18,7 +18,7 @@ export interface SyncDeps {
 
 /** Progress of one reconcile, for the CLI's progress lines and the agent's logs. */
 export type SyncEvent =
-  | { type: 'source'; revision: string; changed?: boolean }
+  | { type: 'source'; revision: string; changed?: boolean; ref?: string }
   | { type: 'rendered'; count: number }
   | { type: 'apply'; event: ApplyEvent }
   | { type: 'health'; snapshot: HealthSnapshot }
@@ -50,6 +50,8 @@ export interface ReconcileRun {
   readonly emit: (event: SyncEvent) => void;
   readonly logger: Logger;
   readonly started: number;
+  /** The Git ref the fetched revision came from, once known: every outcome reports it. */
+  readonly sourceRef?: string;
 }
 
 export function beginRun(settings: SyncSettings, deps: SyncDeps, options: SyncOptions): ReconcileRun {
@@ -66,8 +68,8 @@ export function beginRun(settings: SyncSettings, deps: SyncDeps, options: SyncOp
 }
 
 /** The same run, its log lines naming the revision from here on. */
-export function withRevision(run: ReconcileRun, revision: string): ReconcileRun {
-  return { ...run, logger: run.logger.child({ revision }) };
+export function withRevision(run: ReconcileRun, revision: string, sourceRef?: string): ReconcileRun {
+  return { ...run, logger: run.logger.child({ revision }), ...(sourceRef ? { sourceRef } : {}) };
 }
 
 /** What a step that ends the reconcile says; the rest of the outcome has defaults. */
@@ -81,6 +83,7 @@ export function finish(run: ReconcileRun, fields: OutcomeFields): SyncOutcome {
     driftCorrected: false,
     inventory: [],
     history: [],
+    ...(run.sourceRef ? { sourceRef: run.sourceRef } : {}),
     ...fields,
     startedAt: new Date(run.started).toISOString(),
     durationMs: Date.now() - run.started,

@@ -38,7 +38,7 @@ export function registerApply(program: Command, io: CliIO): void {
     .description('sync a directory, a manifest file or a Git repository to the cluster once, exactly as the agent would (diff, ordered apply, health, prune, history, rollback)')
     .argument('<source>', 'a directory, a manifest file, or a Git URL (http:// or https://)')
     .option('--name <name>', 'the sync name that owns the objects (default: the directory, file or repository name)')
-    .option('--ref <ref>', 'Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: branch main)')
+    .option('--ref <ref>', "Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: the remote's HEAD, the branch git clone checks out)")
     .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
     .option('--prune', 'delete objects that the previous revision applied and this one no longer has')
     .option('--allow-empty', 'let --prune delete everything when the source renders no objects')
@@ -108,6 +108,7 @@ export function printOutcome(io: CliIO, format: ReturnType<typeof parseOutputFor
     reason: outcome.reason,
     message: outcome.message,
     revision: outcome.revision,
+    ...(outcome.sourceRef ? { ref: outcome.sourceRef } : {}),
     appliedRevision: outcome.appliedRevision,
     failedRevision: outcome.failedRevision,
     objects: rows,

@@ -29,7 +29,7 @@ export function registerDiff(program: Command, io: CliIO): void {
     .description('show how the cluster differs from Git, as kubectl diff does (exit 0: no changes, 1: changes, 2: error)')
     .argument('<source>', 'a GitSync name, a directory, a manifest file, or a Git URL')
     .option('--name <name>', 'for a directory, file or URL: the sync whose last applied revision is the three-way base (default: the directory, file or repository name, as apply uses)')
-    .option('--ref <ref>', 'Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA')
+    .option('--ref <ref>', "Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: the remote's HEAD, the branch git clone checks out)")
     .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
     .option('--prune', 'for a directory, file or URL: also show objects that would be pruned')
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')

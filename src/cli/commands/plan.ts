@@ -43,7 +43,7 @@ export function registerPlan(program: Command, io: CliIO): void {
     .command('plan')
     .description('render a directory, a manifest file or a Git repository and print the objects in the order they would be applied (no cluster needed)')
     .argument('<source>', 'a directory, a manifest file, or a Git URL (http:// or https://)')
-    .option('--ref <ref>', 'Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: branch main)')
+    .option('--ref <ref>', "Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: the remote's HEAD, the branch git clone checks out)")
     .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
     .option('--substitute <KEY=VALUE>', 'turn on ${KEY} substitution with this value (repeatable; off unless given)', collectKeyValue)
