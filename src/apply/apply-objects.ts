@@ -3,12 +3,12 @@ import { DEFAULT_CONCURRENCY, type ApplyClient, type ApplyRequest, type ApplyRes
 import { hasWrites, type ChangeEntry } from './changeset.js';
 import { failedValidation, plannedEntry, skippedEntry } from './entries.js';
 import { asFerryError } from './errors.js';
-import { collectListKeys } from './list-key-schema.js';
 import { sourceLocator, type Locator } from './locate.js';
 import { checkSyncLabel, withSyncLabels } from './ownership.js';
 import { planLayers, type Plan } from './planner.js';
 import { readLive } from './read-live.js';
 import { resolveKinds } from './resolve.js';
+import { catalogOf } from './schemas.js';
 import { isClusterDefinition, stageOneLayers, stageTwoLayers } from './stages.js';
 import { canDryRunNow, checkObjects, dryRunWrites, type ApplyItem, type CheckedObject, type ValidateContext } from './validate.js';
 import { waitForDependencies } from './wait-for-dependencies.js';
@@ -41,7 +41,8 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   const context: ValidateContext = {
     diff: {
       base: new Map(request.base.map((object) => [objectKey(refOf(object)), object])),
-      options: { ignore: request.ignore ?? [], listKeys: await collectListKeys(client, resolution.objects, desired) },
+      schemas: await (request.schemas ?? catalogOf(client)).schemasFor(client, resolution.objects, desired),
+      options: { ignore: request.ignore ?? [] },
     },
     ownership: { sync: request.sync, enforce: request.checkOwnership !== false },
     force: request.force ?? false,

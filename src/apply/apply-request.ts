@@ -1,8 +1,9 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
 import type { FerryError } from '../errors.js';
-import type { ApiResource, DeleteOptions, JsonPatchOperation, ListOptions, WriteOptions } from '../kube/index.js';
+import type { ApiResource, DeleteOptions, JsonPatchOperation, ListOptions, ObjectMetadata, WriteOptions } from '../kube/index.js';
 import type { IgnoreRule } from '../diff/index.js';
 import type { Plan } from './planner.js';
+import type { SchemaCatalog } from './schemas.js';
 import type { ApplyEvent, ChangeEntry } from './changeset.js';
 
 /** The part of the Kubernetes gateway the apply uses (src/kube's KubeClient). */
@@ -14,6 +15,10 @@ export interface ApplyClient {
   get(ref: ObjectRef): Promise<KubeObject>;
   getOrNull(ref: ObjectRef): Promise<KubeObject | null>;
   list(apiVersion: string, kind: string, options?: ListOptions): Promise<KubeObject[]>;
+  /** Objects' metadata only: how the schema catalog tells a changed CRD without reading its schema. */
+  listMetadata(apiVersion: string, kind: string, options?: ListOptions): Promise<ObjectMetadata[]>;
+  /** The server's OpenAPI v3 document of a group version; undefined when it serves none. */
+  openApiV3(groupVersion: string): Promise<unknown>;
   create(object: KubeObject, options?: WriteOptions): Promise<KubeObject>;
   jsonPatch(ref: ObjectRef, operations: JsonPatchOperation[], options?: WriteOptions): Promise<KubeObject>;
   delete(ref: ObjectRef, options?: DeleteOptions): Promise<void>;
@@ -40,6 +45,8 @@ export interface ApplyRequest {
   /** Recreate objects whose immutable fields changed (else only objects annotated `ferry.dev/force`). */
   force?: boolean;
   ignore?: IgnoreRule[];
+  /** Where the diff's schemas are kept between applies (default: one catalog per client). */
+  schemas?: SchemaCatalog;
   /** Objects of one layer written concurrently (default 8). */
   concurrency?: number;
   /** How long to wait for what a layer depends on (CRDs Established, Namespaces Active …). */

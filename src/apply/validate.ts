@@ -11,12 +11,14 @@ import { checkOwnership } from './ownership.js';
 import type { LiveObjects } from './read-live.js';
 import { refuseRecreate } from './recreate.js';
 import type { ResolvedObject } from './resolve.js';
+import { schemaKey, type KindSchemas } from './schemas.js';
 import { isWrite, sendDiff } from './send-diff.js';
 
-/** How to compute three-way diffs: each object's base (by object key) and the diff options. */
+/** How to compute three-way diffs: each object's base (by object key), each kind's schema, the diff options. */
 export interface DiffContext {
   base: ReadonlyMap<string, KubeObject>;
-  options: DiffOptions;
+  schemas: KindSchemas;
+  options: Omit<DiffOptions, 'schema'>;
 }
 
 /** An object whose kind is served, with its live state and the change that makes it match Git. */
@@ -62,7 +64,8 @@ const VALIDATION_RETRIES = 5;
 /** The three-way diff of one object against its base and live state. */
 export function diffWithBase(desired: KubeObject, live: KubeObject | undefined, context: DiffContext): ObjectDiff {
   const base = context.base.get(objectKey(refOf(desired)));
-  return diffObject({ desired, ...(base ? { base } : {}), ...(live ? { live } : {}) }, context.options);
+  const schema = context.schemas.get(schemaKey(desired));
+  return diffObject({ desired, ...(base ? { base } : {}), ...(live ? { live } : {}) }, { ...context.options, ...(schema ? { schema } : {}) });
 }
 
 /** The object against a fresh read of its live state (absent: it was deleted meanwhile). */
