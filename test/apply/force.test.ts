@@ -15,6 +15,12 @@ const sync = (ns: string) => `${ns}.app`;
 const apply = (ns: string, desired: KubeObject[], base: KubeObject[], extra: Partial<ApplyRequest> = {}) =>
   applyObjects(cluster.client, { sync: sync(ns), desired, base, pollIntervalMs: 20, dependencyTimeoutMs: 10_000, ...extra });
 const actions = (entries: { ref: KubeObject['metadata'] & object; action: string }[] | any[]) => Object.fromEntries(entries.map((e: any) => [formatRef(e.ref), e.action]));
+const statefulSet = (ns: string, name: string, serviceName: string): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'StatefulSet',
+  metadata: { name, namespace: ns },
+  spec: { serviceName, replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'postgres:17' }] } } },
+});
 const withAnnotation = (object: KubeObject, key: string, value: string): KubeObject => ({ ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [key]: value } } });
 
 /** Each case: a first revision, and a second that changes a field the server lets clients set only at creation. */
@@ -39,6 +45,13 @@ const immutableChanges: Array<{ what: string; before: (ns: string) => KubeObject
     after: (ns) => service(ns, 'web', '10.96.0.60'),
     check: (live) => (live.spec as any).clusterIP,
     expected: '10.96.0.60',
+  },
+  {
+    what: 'a StatefulSet whose serviceName changed (the server forbids it without saying "immutable")',
+    before: (ns) => statefulSet(ns, 'db', 'db'),
+    after: (ns) => statefulSet(ns, 'db', 'db-headless'),
+    check: (live) => (live.spec as any).serviceName,
+    expected: 'db-headless',
   },
   {
     what: 'a RoleBinding whose roleRef changed',
