@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../objects.js';
-import type { ScopeAnswer } from './cluster-facts.js';
+import type { Capabilities, ScopeAnswer } from './cluster-facts.js';
 import type { RenderResult } from './render.js';
 
 interface CachedRender {
   result: Omit<RenderResult, 'cached'>;
   /** What the cluster said about scopes: the render holds only while the cluster still says so. */
   answers: ScopeAnswer[];
+  /** What a chart's `.Capabilities` were (only when a chart was rendered): the render holds while they do. */
+  capabilities?: Capabilities;
 }
 
 /**

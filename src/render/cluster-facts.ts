@@ -17,11 +17,26 @@ export interface ClusterFacts {
   kubeVersion?: string;
   /** The group versions the server serves (`apps/v1`, `cert-manager.io/v1` …), as `helm template --api-versions` takes them. */
   apiVersions?: readonly string[];
+  /**
+   * The same two facts read from the cluster when a chart is rendered, and only then (a render
+   * without a chart costs no request for them). `kubeVersion` and `apiVersions`, when set, win.
+   */
+  capabilities?(): Promise<Capabilities>;
+}
+
+/** What `.Capabilities` of a chart says: the server's version, and every `group/version` and `group/version/Kind` it serves. */
+export interface Capabilities {
+  kubeVersion?: string;
+  apiVersions: readonly string[];
 }
 
 /** The part of a Kubernetes client that discovery answers through (src/kube's `resourceFor`). */
 export interface KindDiscovery {
   resourceFor(apiVersion: string, kind: string): Promise<{ namespaced: boolean }>;
+  /** For charts: the server's version (`/version`). */
+  serverVersion?(): Promise<{ gitVersion?: string }>;
+  /** For charts: every resource the server serves. */
+  listResources?(): Promise<ReadonlyArray<{ apiVersion: string; kind: string }>>;
 }
 
 /**
@@ -31,7 +46,21 @@ export interface KindDiscovery {
  */
 export function clusterFactsFromDiscovery(discovery: KindDiscovery, extra: Omit<ClusterFacts, 'scopeOf'> = {}): ClusterFacts {
   const asked = new Map<string, Promise<Scope | undefined>>();
+  let capabilities: Promise<Capabilities> | undefined;
+  const { serverVersion, listResources } = discovery;
   return {
+    ...(serverVersion && listResources
+      ? {
+          capabilities: () => {
+            capabilities ??= Promise.all([serverVersion.call(discovery), listResources.call(discovery)]).then(([version, resources]) => ({
+              ...(version.gitVersion ? { kubeVersion: version.gitVersion } : {}),
+              // Both forms, as Argo CD passes them: charts test `Has "monitoring.coreos.com/v1"` and `Has "monitoring.coreos.com/v1/ServiceMonitor"`.
+              apiVersions: [...new Set(resources.flatMap((resource) => [resource.apiVersion, `${resource.apiVersion}/${resource.kind}`]))].sort(),
+            }));
+            return capabilities;
+          },
+        }
+      : {}),
     ...extra,
     scopeOf(apiVersion, kind) {
       const key = `${apiVersion}/${kind}`;

@@ -1,13 +1,16 @@
 import { posix } from 'node:path';
 import type { SourceTree } from '../source/types.js';
 import type { RenderCache } from './cache.js';
+import type { Capabilities } from './cluster-facts.js';
+import { isChartDirectory, isChartFile } from './helm/chart.js';
+import { renderChart, type HelmOptions } from './helm/template.js';
 import { RenderError, type RenderProblem } from './errors.js';
 import { collectKustomizeInputs, findKustomization, isKustomizationFile } from './kustomization.js';
 import { buildDigest, runKustomize } from './kustomize.js';
 import { originOf, type ResourceDocument } from './origin.js';
 import { parseManifestFile, type ParseLimits, type ParsedDocument } from './parse.js';
 
-export type RenderType = 'auto' | 'plain' | 'kustomize';
+export type RenderType = 'auto' | 'plain' | 'kustomize' | 'helm';
 
 /** One document to validate, and the repository file it is reported in. */
 export interface SourceDocument {
@@ -16,9 +19,11 @@ export interface SourceDocument {
 }
 
 export interface RenderInputs {
-  renderer: 'plain' | 'kustomize';
+  renderer: 'plain' | 'kustomize' | 'helm';
   documents: SourceDocument[];
   problems: RenderProblem[];
+  /** Worth telling the user, not worth failing for (a hook that has no moment in a sync). */
+  warnings?: RenderProblem[];
 }
 
 export interface ReadOptions {
@@ -27,13 +32,16 @@ export interface ReadOptions {
   allowRemoteBases: boolean;
   kustomizeTimeoutMs: number;
   cache: RenderCache | undefined;
+  /** For charts: the release, values and namespace, and what the cluster serves (asked only for a chart). */
+  helm: { options: HelmOptions; namespace: string; capabilities: () => Promise<Capabilities | undefined> };
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
 /**
  * Reads what the sync path names, and only that: one file (as `kubectl apply -f FILE` does), the
- * manifests of a directory, or what a kustomization reaches, built with kustomize.
+ * manifests of a directory, what a kustomization reaches, built with kustomize, or a Helm chart
+ * (a directory with a Chart.yaml, or the Chart.yaml itself), rendered with helm.
  */
 export async function readRenderInputs(tree: SourceTree, path: string, options: ReadOptions): Promise<RenderInputs> {
   const kind = path === '' ? 'directory' : await tree.stat(path);
@@ -41,10 +49,14 @@ export async function readRenderInputs(tree: SourceTree, path: string, options: 
     throw new RenderError([{ code: 'RENDER_PATH_NOT_FOUND', file: path, line: 1, column: 1, message: `path "${path}" does not exist in revision ${tree.revision} (or holds no files)` }]);
   }
   if (kind === 'file') {
+    if (isChartFile(path) && (options.type === 'auto' || options.type === 'helm')) return readChart(tree, posix.dirname(path) === '.' ? '' : posix.dirname(path), options);
+    if (options.type === 'helm') throw new RenderError([{ code: 'RENDER_HELM_CHART_INVALID', file: path, line: 1, column: 1, message: 'render type helm, but the path names a file, not a chart directory with a Chart.yaml' }]);
     if (isKustomizationFile(path) && options.type !== 'plain') return readKustomization(tree, posix.dirname(path) === '.' ? '' : posix.dirname(path), options);
     if (options.type === 'kustomize') throw noKustomization(path, 'render type kustomize, but the path names a file, not a directory with a kustomization.yaml');
     return readPlain(tree, [path], options);
   }
+  // A chart first, as Argo CD decides: a Chart.yaml makes the directory a chart whatever else it holds.
+  if (options.type === 'helm' || (options.type === 'auto' && (await isChartDirectory(tree, path)))) return readChart(tree, path, options);
   const kustomization = options.type === 'plain' ? undefined : await findKustomization(tree, path);
   if (kustomization) return readKustomization(tree, path, options);
   if (options.type === 'kustomize') throw noKustomization(path || '.', 'render type kustomize, but the path holds no kustomization.yaml');
@@ -100,6 +112,17 @@ async function readKustomization(tree: SourceTree, dir: string, options: ReadOpt
     };
   });
   return { renderer: 'kustomize', documents, problems: built.problems };
+}
+
+async function readChart(tree: SourceTree, dir: string, options: ReadOptions): Promise<RenderInputs> {
+  const chart = await renderChart(tree, dir, {
+    options: options.helm.options,
+    namespace: options.helm.namespace,
+    capabilities: await options.helm.capabilities(),
+    limits: options.limits,
+    cache: options.cache,
+  });
+  return { renderer: 'helm', documents: chart.documents, problems: chart.problems, warnings: chart.warnings };
 }
 
 function noKustomization(file: string, message: string): RenderError {

@@ -1,14 +1,15 @@
 import { posix } from 'node:path';
 import { createHash } from 'node:crypto';
-import { formatRef, hashObject, isJsonObject, type KubeObject } from '../objects.js';
+import { canonicalJson, formatRef, hashObject, isJsonObject, type KubeObject } from '../objects.js';
 import type { SourceTree } from '../source/types.js';
 import { SUBSTITUTE_ANNOTATION } from '../well-known.js';
 import { renderKey, type RenderCache } from './cache.js';
-import { answersHold, resolveScopes, type ClusterFacts } from './cluster-facts.js';
+import { answersHold, resolveScopes, type Capabilities, type ClusterFacts } from './cluster-facts.js';
 import { RenderError, type RenderProblem } from './errors.js';
 import { formatFieldPath } from './field-path.js';
 import { DEFAULT_PARSE_LIMITS, resolvePlainScalar, type ParseLimits, type ParsedDocument } from './parse.js';
 import { readRenderInputs, type RenderType } from './read-inputs.js';
+import type { HelmOptions } from './helm/template.js';
 import { substituteVariables } from './substitute.js';
 import { resolveNamespaces, validateDocument, type Located } from './validate.js';
 
@@ -51,10 +52,15 @@ export interface RenderOptions {
   cluster?: ClusterFacts;
   /** Keeps renders and builds between calls; only for trees whose revision names their content. */
   cache?: RenderCache;
+  /**
+   * For a Helm chart: release name and namespace, values, `--set`, skipCRDs. Its namespace is
+   * also where the chart's objects that name none go (default: targetNamespace).
+   */
+  helm?: HelmOptions;
 }
 
 export interface RenderResult {
-  renderer: 'plain' | 'kustomize';
+  renderer: 'plain' | 'kustomize' | 'helm';
   objects: RenderedObject[];
   warnings: RenderProblem[];
   /** True when nothing was read, built or parsed: the same inputs were rendered before. */
@@ -74,15 +80,21 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
   //    same way, render the same objects: an unchanged poll renders nothing.
   const key = options.cache ? renderKey(options.tree.revision, path, cacheInputs(options, limits)) : undefined;
   const kept = key ? options.cache?.render(key) : undefined;
-  if (kept && (await answersHold(kept.answers, options.cluster))) return { ...structuredClone(kept.result), cached: true };
+  if (kept && (await answersHold(kept.answers, options.cluster)) && (await capabilitiesHold(kept.capabilities, options.cluster))) return { ...structuredClone(kept.result), cached: true };
 
-  // 2. Read what the path reaches (one file, a directory, a kustomize build).
+  // 2. Read what the path reaches (one file, a directory, a kustomize build, a chart).
+  let capabilities: Capabilities | undefined;
   const inputs = await readRenderInputs(options.tree, path, {
     type: options.type ?? 'auto',
     limits,
     allowRemoteBases: options.allowRemoteBases ?? false,
     kustomizeTimeoutMs: options.kustomizeTimeoutMs ?? 60_000,
     cache: options.cache,
+    helm: {
+      options: options.helm ?? {},
+      namespace: releaseNamespace(options),
+      capabilities: async () => (capabilities = await capabilitiesOf(options.cluster)),
+    },
   });
   const problems = [...inputs.problems];
 
@@ -97,10 +109,13 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
 
   // 4. Every kind's scope (from the render's CRDs, the cluster, the table) before any object key.
   const { scopes, answers } = await resolveScopes(located.map((item) => item.object), options.cluster);
-  const { problems: namespaceProblems, warnings } = resolveNamespaces(located, scopes, {
-    ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
+  // A chart's objects that name no namespace go to the release namespace, as `helm install -n` puts them.
+  const targetNamespace = inputs.renderer === 'helm' ? releaseNamespace(options) : options.targetNamespace;
+  const { problems: namespaceProblems, warnings: namespaceWarnings } = resolveNamespaces(located, scopes, {
+    ...(targetNamespace ? { targetNamespace } : {}),
     defaultNamespace: options.defaultNamespace ?? 'default',
   });
+  const warnings = [...(inputs.warnings ?? []), ...namespaceWarnings];
   problems.push(...namespaceProblems);
   if (located.length > maxObjects) problems.push({ code: 'RENDER_TOO_MANY_OBJECTS', file: path || '.', line: 1, column: 1, message: `${located.length} objects; the limit is ${maxObjects}` });
   if (problems.length > 0) throw new RenderError(sortProblems(problems));
@@ -114,8 +129,27 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
     })),
     warnings,
   };
-  if (key) options.cache?.keepRender(key, { result: structuredClone(result), answers });
+  if (key) options.cache?.keepRender(key, { result: structuredClone(result), answers, ...(capabilities ? { capabilities } : {}) });
   return { ...result, cached: false };
+}
+
+/** `.Release.Namespace` of a chart: the helm namespace, else targetNamespace, else the default namespace. */
+function releaseNamespace(options: RenderOptions): string {
+  return options.helm?.namespace ?? options.targetNamespace ?? options.defaultNamespace ?? 'default';
+}
+
+/** What a chart's `.Capabilities` say: the cluster's own facts when given, else asked of it, else helm's defaults. */
+async function capabilitiesOf(cluster: ClusterFacts | undefined): Promise<Capabilities | undefined> {
+  if (!cluster) return undefined;
+  if (cluster.kubeVersion !== undefined || cluster.apiVersions !== undefined) {
+    return { ...(cluster.kubeVersion ? { kubeVersion: cluster.kubeVersion } : {}), apiVersions: cluster.apiVersions ?? [] };
+  }
+  return cluster.capabilities?.();
+}
+
+/** True unless a chart was rendered for capabilities the cluster no longer has (a new CRD, an upgrade). */
+async function capabilitiesHold(kept: Capabilities | undefined, cluster: ClusterFacts | undefined): Promise<boolean> {
+  return kept === undefined || canonicalJson(kept) === canonicalJson((await capabilitiesOf(cluster)) ?? null);
 }
 
 /** Substitutes one document in place; unset variables are problems located at their field. */
@@ -166,6 +200,8 @@ function cacheInputs(options: RenderOptions, limits: ParseLimits): Record<string
     allowRemoteBases: options.allowRemoteBases ?? false,
     limits: { ...limits, maxObjects: options.limits?.maxObjects ?? null },
     cluster: options.cluster ? 'discovery' : 'table',
+    // Values may come from Secrets: only their digest is kept.
+    helm: options.helm ? createHash('sha256').update(canonicalJson({ ...options.helm, binary: options.helm.binary ?? null })).digest('hex') : null,
   };
 }
 
