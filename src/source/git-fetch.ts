@@ -38,8 +38,8 @@ export async function fetchRef(remote: Remote, gitdir: string, ref: string, opti
  * commit is a ref tip, or when the server advertises `allow-reachable-sha1-in-want` /
  * `allow-tip-sha1-in-want` (the big hosts do). Otherwise (or when the server took the want but
  * sent nothing) every branch and tag is fetched at depth 1 and then deepened relative to what
- * is here, doubling each time, until the commit arrives or the history ends: about twice the
- * history between the tips and the commit, never all of it.
+ * is here, four times as deep each step, until the commit arrives or the history ends: at most
+ * four times the history between the tips and the commit, never all of it.
  */
 export async function fetchCommit(remote: Remote, gitdir: string, commit: string, onStep?: (step: { depth: number }) => void): Promise<void> {
   const info = await guarded(remote, () => git.getRemoteInfo2({ http: remote.http, url: remote.url, protocolVersion: 1, ...withFreshHeaders(remote.auth) }));
@@ -53,19 +53,22 @@ export async function fetchCommit(remote: Remote, gitdir: string, commit: string
     if (await hasCommit(gitdir, commit)) return;
   }
   let shallow = await readShallow(gitdir);
-  for (let depth = 1, relative = false; ; relative = true) {
-    onStep?.({ depth });
+  // Depth 1, then 4, 16, 64 … commits from the tips: upload-pack sends each newly reached
+  // boundary's whole tree again, so a few long steps cost less than many short ones.
+  for (let reached = 0; ; ) {
+    const depth = reached === 0 ? 1 : reached * 3;
+    onStep?.({ depth: reached + depth });
     await guarded(remote, () =>
-      git.fetch({ fs, http: remote.http, gitdir, url: remote.url, ref: HAVE_BRANCH, remoteRef: 'HEAD', singleBranch: false, tags: true, depth, relative, ...withFreshHeaders(remote.auth) }),
+      git.fetch({ fs, http: remote.http, gitdir, url: remote.url, ref: HAVE_BRANCH, remoteRef: 'HEAD', singleBranch: false, tags: true, depth, relative: reached > 0, ...withFreshHeaders(remote.auth) }),
     );
     if (await hasCommit(gitdir, commit)) return;
     const now = await readShallow(gitdir);
     // No shallow boundary left, or none moved: the whole history is here and the commit is not.
-    if (now.size === 0 || (relative && sameSet(now, shallow))) {
+    if (now.size === 0 || (reached > 0 && sameSet(now, shallow))) {
       throw new RefNotFoundError('SOURCE_REF_NOT_FOUND', `${remote.cleanUrl}: commit ${commit} is not in the history of any branch or tag`);
     }
     shallow = now;
-    if (relative) depth *= 2;
+    reached += depth;
   }
 }
 

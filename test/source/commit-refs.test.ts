@@ -68,8 +68,8 @@ describe('commit refs', () => {
     const source = caches.source();
     server.resetRequests();
     await source.fetch(repo.url, { ref: { commit: target } });
-    // Depth 1, then 1 and 2 more: the fourth commit from the tip arrives at the third step.
-    expect(fetchRequests()).toHaveLength(3);
+    // Depth 1, then 4: the fourth commit from the tip arrives at the second step.
+    expect(fetchRequests()).toHaveLength(2);
     expect(server.bytesOut()).toBeLessThan(BIG / 16);
     expect((await (await source.tree(repo.url, target)).readFile('deploy/app.yaml')).content.toString()).toBe(manifest('app', 'v5'));
   });
