@@ -1,16 +1,20 @@
 /**
  * Git source: a generated repository of 2,000 YAML files on the local git http-backend server.
- * First clone with ferry vs native `git clone --depth 1`, an unchanged poll (time, requests,
- * bytes) and an incremental fetch after a one-file change.
+ * First clone with ferry vs native `git clone --depth 1`; the commit's files as a SourceTree
+ * (listing, reading everything, reading again, reading one sync path with a cold cache); an
+ * unchanged poll (time, requests, bytes); an incremental fetch after a one-file change; and a
+ * commit ref six commits below the tip, with and without allow-reachable-sha1-in-want.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GitSource } from '../src/source/index.js';
+import { GitSource, type SourceTree } from '../src/source/index.js';
 import { startGitServer } from '../test/support/git-server.js';
 import { heading, measure, report } from './support/measure.js';
+
+const readAll = async (tree: SourceTree, dir: string) => Promise.all((await tree.listFiles(dir)).map((file) => tree.readFile(file)));
 
 // The native clone must run asynchronously: the Git server lives in this same process.
 export default async function sourceBenchmark(): Promise<void> {
@@ -21,36 +25,57 @@ export default async function sourceBenchmark(): Promise<void> {
   for (let i = 0; i < 2000; i++) {
     files[`apps/app-${i % 40}/cm-${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  labels: {app: app-${i % 40}}\ndata:\n  index: "${i}"\n  payload: "${'x'.repeat(200)}"\n`;
   }
-  await repo.commitAndPush(files, 'generated');
+  const first = await repo.commitAndPush(files, 'generated');
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-source-'));
   try {
     const native = await measure(() => promisify(execFile)('git', ['clone', '--quiet', '--depth', '1', '--no-checkout', repo.url, join(work, 'native')]));
     const source = new GitSource({ cacheDir: join(work, 'cache') });
     server.resetRequests();
     const clone = await measure(() => source.fetch(repo.url));
-    const cloneBytes = server.requests.reduce((sum, r) => sum + r.bytesOut, 0);
-    const read = await measure(() => source.readFiles(repo.url, clone.result.commit));
-    const reread = await measure(() => source.readFiles(repo.url, clone.result.commit));
+    const cloneBytes = server.bytesOut();
+    const tree = await source.tree(repo.url, clone.result.commit);
+    const list = await measure(() => tree.listFiles(''));
+    const read = await measure(() => readAll(tree, ''));
+    const reread = await measure(async () => readAll(await source.tree(repo.url, clone.result.commit), ''));
+    // Another process's view: nothing in memory, one sync path of 50 files.
+    const cold = new GitSource({ cacheDir: join(work, 'cache') });
+    const path = await measure(async () => readAll(await cold.tree(repo.url, clone.result.commit), 'apps/app-7'));
     server.resetRequests();
     const poll = await measure(() => source.fetch(repo.url));
     const pollRequests = server.requests.length;
-    const pollBytes = server.requests.reduce((sum, r) => sum + r.bytesOut, 0);
+    const pollBytes = server.bytesOut();
     await repo.commitAndPush({ 'apps/app-0/cm-0.yaml': files['apps/app-0/cm-0.yaml']!.replace('"0"', '"changed"') }, 'one change');
     server.resetRequests();
     const incremental = await measure(() => source.fetch(repo.url));
-    const incrementalBytes = server.requests.reduce((sum, r) => sum + r.bytesOut, 0);
+    const incrementalBytes = server.bytesOut();
+    for (let i = 1; i <= 5; i++) await repo.commitAndPush({ [`apps/app-${i}/cm-${i}.yaml`]: files[`apps/app-${i}/cm-${i}.yaml`]!.replace(`"${i}"`, `"v${i}"`) }, `change ${i}`);
+    const commitFetch = async (policy: 'reachable' | 'none') => {
+      await repo.allowWants(policy);
+      const fresh = new GitSource({ cacheDir: join(work, `commit-${policy}`) });
+      server.resetRequests();
+      const fetched = await measure(() => fresh.fetch(repo.url, { ref: { commit: first } }));
+      return { ms: fetched.ms, bytes: server.bytesOut(), requests: server.requests.filter((r) => r.wants).length };
+    };
+    const wantSha = await commitFetch('reachable');
+    const deepen = await commitFetch('none');
     report('native git clone --depth 1', native.ms, 'ms');
     report('ferry first clone (depth 1)', clone.ms, 'ms');
     report('ferry / native clone time', clone.ms / native.ms, '×');
     report('first clone download', cloneBytes / 1024, 'KiB');
+    report('list 2,000 files (tree objects only)', list.ms, 'ms');
     report('read 2,000 files of the commit', read.ms, 'ms');
     report('read them again (unchanged poll, in memory)', reread.ms, 'ms');
+    report('read one 50-file sync path, cold cache', path.ms, 'ms');
     report('unchanged poll', poll.ms, 'ms');
     report('unchanged poll HTTP requests', pollRequests);
     report('unchanged poll download', pollBytes, 'bytes');
     report('incremental fetch after one change', incremental.ms, 'ms');
     report('incremental fetch download', incrementalBytes / 1024, 'KiB');
-    report('peak RSS', Math.max(clone.peakRssMiB, read.peakRssMiB), 'MiB');
+    report('commit 6 below the tip, want by SHA', wantSha.ms, 'ms');
+    report('  download / fetch requests', `${(wantSha.bytes / 1024).toFixed(1)} KiB / ${wantSha.requests}`);
+    report('commit 6 below the tip, deepening', deepen.ms, 'ms');
+    report('  download / fetch requests', `${(deepen.bytes / 1024).toFixed(1)} KiB / ${deepen.requests}`);
+    report('peak RSS', Math.max(clone.peakRssMiB, read.peakRssMiB, reread.peakRssMiB), 'MiB');
   } finally {
     await server.stop();
     rmSync(work, { recursive: true, force: true });

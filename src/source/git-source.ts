@@ -4,7 +4,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger, stripUrlCredentials } from '../log/index.js';
 import { authOptions } from './auth.js';
-import { PathNotFoundError, RefNotFoundError, SourceTimeoutError } from './errors.js';
+import { RefNotFoundError, SourceTimeoutError } from './errors.js';
 import { RepoCache, hasCommit } from './git-cache.js';
 import { fetchCommit, fetchRef } from './git-fetch.js';
 import { stoppableHttp } from './git-http.js';
@@ -14,8 +14,7 @@ import { KeyedLock } from './keyed-lock.js';
 import { ObjectCache } from './object-cache.js';
 import { describeRef } from './refs.js';
 import { resolveRemoteRef, type Remote, type ResolvedRef } from './remote-refs.js';
-import { normalizeSyncPath } from './safe-path.js';
-import type { GitCredentials, GitRef, SourceFile, SourceTree } from './types.js';
+import type { GitCredentials, GitRef, SourceTree } from './types.js';
 
 export interface GitSourceOptions {
   /** Where repositories are cached, one directory per repository URL. */
@@ -98,28 +97,6 @@ export class GitSource {
    * cache cannot be read, the commit is cloned again once.
    */
   async tree(url: string, commit: string): Promise<SourceTree> {
-    return this.openTree(url, commit, false);
-  }
-
-  /** Every file under `path` at `commit`, read whole; for callers that do not take a SourceTree yet. */
-  async readFiles(url: string, commit: string, path?: string): Promise<SourceFile[]> {
-    const tree = await this.openTree(url, commit, true);
-    const root = normalizeSyncPath(path);
-    const kind = await tree.stat(root);
-    if (kind === 'missing') {
-      throw new PathNotFoundError('SOURCE_PATH_NOT_FOUND', `${stripUrlCredentials(url)}: path "${root}" does not exist at commit ${commit.slice(0, 7)}`);
-    }
-    const paths = kind === 'file' ? [root] : await tree.listFiles(root);
-    return Promise.all(paths.map((file) => tree.readFile(file)));
-  }
-
-  /** The cache directory of a repository: a hash of its credential-free URL. */
-  cacheDirFor(url: string): string {
-    const id = createHash('sha256').update(stripUrlCredentials(url)).digest('hex').slice(0, 24);
-    return join(this.options.cacheDir, id);
-  }
-
-  private async openTree(url: string, commit: string, wholeRepository: boolean): Promise<SourceTree> {
     const dir = this.cacheDirFor(url);
     const tree = new GitCommitTree({
       url: stripUrlCredentials(url),
@@ -127,11 +104,16 @@ export class GitSource {
       maxFileBytes: this.maxFileBytes,
       reader: new GitObjectReader(join(dir, '.git'), this.objects),
       recover: (cause) => this.cloneAgain(url, dir, commit, cause),
-      wholeRepository,
     });
     // A commit that was never fetched fails here, not at the first read.
     await tree.stat('');
     return tree;
+  }
+
+  /** The cache directory of a repository: a hash of its credential-free URL. */
+  cacheDirFor(url: string): string {
+    const id = createHash('sha256').update(stripUrlCredentials(url)).digest('hex').slice(0, 24);
+    return join(this.options.cacheDir, id);
   }
 
   private async fetchNow(url: string, dir: string, ref: GitRef | undefined, credentials: GitCredentials | undefined, signal: AbortSignal): Promise<FetchResult> {

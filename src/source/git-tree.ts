@@ -18,11 +18,6 @@ export interface GitTreeOptions {
    * commit again and returns a reader over the fresh cache.
    */
   recover(cause: unknown): Promise<GitObjectReader>;
-  /**
-   * Only for GitSource.readFiles, which reads a whole repository for callers that do not take a
-   * tree yet: gitlinks are skipped and LFS pointers read as they are, as before trees existed.
-   */
-  wholeRepository?: boolean;
 }
 
 /** Where a path leads inside a commit, after following symlinks. */
@@ -84,7 +79,7 @@ export class GitCommitTree implements SourceTree {
       }
       const content = await this.reader.blob(resolved.oid);
       if (content.length > this.options.maxFileBytes) throw fileTooLarge(at, content.length, this.options.maxFileBytes);
-      if (!this.options.wholeRepository) assertNotLfsPointer(at, content);
+      assertNotLfsPointer(at, content);
       return { path: at, content, blobId: resolved.oid };
     });
   }
@@ -96,10 +91,7 @@ export class GitCommitTree implements SourceTree {
       entries.map(async (entry) => {
         const path = join(dir.path, entry.name);
         const shown = join(seenAt, entry.name);
-        if (entry.type === 'commit') {
-          if (this.options.wholeRepository) return;
-          throw await this.submodule({ path, oid: entry.oid });
-        }
+        if (entry.type === 'commit') throw await this.submodule({ path, oid: entry.oid });
         if (entry.type === 'tree') return this.collect({ oid: entry.oid, path }, shown, [...stack, path], files);
         if (entry.mode !== SYMLINK) return void files.push(shown);
         const target = await this.followLink(path, entry);

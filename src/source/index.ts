@@ -9,7 +9,6 @@
  */
 export { GitSource, type GitSourceOptions, type FetchResult } from './git-source.js';
 export { openLocalTree, type LocalTreeOptions } from './local-tree.js';
-export { readLocalDirectory } from './local.js';
 export { parseRefSpec, describeRef, highestMatchingTag } from './refs.js';
 export type { GitRef, GitCredentials, SourceFile, SourceTree, EntryKind } from './types.js';
 export { treeFromFiles } from './memory-tree.js';

@@ -8,6 +8,11 @@ import { startGitServer, type GitServer } from '../support/git-server.js';
 
 const manifest = (name: string, value = '1') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
 const paths = (files: SourceFile[]) => files.map((f) => f.path);
+/** The files under `path` at `commit`, read through the commit's tree. */
+const filesUnder = async (source: GitSource, url: string, commit: string, path: string) => {
+  const tree = await source.tree(url, commit);
+  return Promise.all((await tree.listFiles(path)).map((file) => tree.readFile(file)));
+};
 
 let server: GitServer;
 let cacheDir: string;
@@ -46,7 +51,7 @@ describe('GitSource against git http-backend', () => {
     const source = newCache();
     const result = await source.fetch(repo.url, { ref: { branch: 'main' } });
     expect(result).toEqual({ url: repo.url, commit: sha, ref: 'refs/heads/main', changed: true });
-    expect(paths(await source.readFiles(repo.url, sha, 'deploy'))).toEqual(['deploy/a.yaml', 'deploy/nested/b.yml']);
+    expect(paths(await filesUnder(source, repo.url, sha, 'deploy'))).toEqual(['deploy/a.yaml', 'deploy/nested/b.yml']);
   });
 
   it('follows the remote HEAD when no ref is given: a repository whose default branch is master', async () => {
@@ -54,7 +59,7 @@ describe('GitSource against git http-backend', () => {
     const sha = await repo.commitAndPush({ 'deploy/app.yaml': manifest('app') });
     const source = newCache();
     expect(await source.fetch(repo.url)).toEqual({ url: repo.url, commit: sha, ref: 'refs/heads/master', changed: true });
-    expect(paths(await source.readFiles(repo.url, sha, 'deploy'))).toEqual(['deploy/app.yaml']);
+    expect(paths(await filesUnder(source, repo.url, sha, 'deploy'))).toEqual(['deploy/app.yaml']);
     expect(await source.fetch(repo.url)).toMatchObject({ commit: sha, ref: 'refs/heads/master', changed: false });
   });
 
@@ -74,17 +79,6 @@ describe('GitSource against git http-backend', () => {
       code: 'SOURCE_REF_NOT_FOUND',
       message: `${repo.url}: the repository has no HEAD (is it empty?); push a commit to its default branch, or give a ref`,
     });
-  });
-
-  it('reads an unchanged commit again from memory, not from the Git objects', async () => {
-    const { repo, sha } = await newRepo({ 'deploy/a.yaml': manifest('a') });
-    const source = newCache();
-    await source.fetch(repo.url);
-    const first = await source.readFiles(repo.url, sha, 'deploy');
-    // With the repository cache gone, only the in-memory copy can answer.
-    rmSync(source.cacheDirFor(repo.url), { recursive: true, force: true });
-    expect(await source.readFiles(repo.url, sha, 'deploy')).toEqual(first);
-    await expect(source.readFiles(repo.url, sha, 'other')).rejects.toThrow();
   });
 
   it('an unchanged poll costs one refs round trip, downloads nothing and says unchanged', async () => {
@@ -114,7 +108,7 @@ describe('GitSource against git http-backend', () => {
     const downloaded = server.requests.reduce((sum, r) => sum + r.bytesOut, 0);
     // One changed file: a small fraction of the first (shallow) clone.
     expect(downloaded).toBeLessThan(cloned / 4);
-    const read = await source.readFiles(repo.url, second, 'deploy');
+    const read = await filesUnder(source, repo.url, second, 'deploy');
     expect(read.find((f) => f.path === 'deploy/cm-0.yaml')?.content.toString()).toContain('"2"');
   });
 
@@ -130,7 +124,7 @@ describe('GitSource against git http-backend', () => {
     expect(await source.fetch(repo.url, { ref: { semver: '>=1.0.0 <2.0.0' } })).toMatchObject({ commit: second, ref: 'refs/tags/v1.2.0' });
     expect((await source.fetch(repo.url, { ref: { semver: '^2' } })).commit).toBe(third);
     expect((await source.fetch(repo.url, { ref: { commit: second } })).commit).toBe(second);
-    const files = await source.readFiles(repo.url, second, 'deploy');
+    const files = await filesUnder(source, repo.url, second, 'deploy');
     expect(files[0]?.content.toString()).toContain('"2"');
   });
 
@@ -199,19 +193,6 @@ describe('GitSource against git http-backend', () => {
     expect(await source.fetch(repo.url)).toMatchObject({ commit: sha, changed: true });
   });
 
-  it('refuses symlinks out of the repository, ".." paths and oversized files', async () => {
-    const repo = await server.createRepo(`unsafe-${++repoCounter}`);
-    await repo.writeFiles({ 'deploy/ok.yaml': manifest('ok'), 'big/huge.yaml': 'x'.repeat(2048) });
-    await repo.symlink('deploy/escape.yaml', '../../etc/passwd');
-    const sha = await repo.commit();
-    await repo.push();
-    const source = new GitSource({ cacheDir: (cacheDir = mkdtempSync(join(tmpdir(), 'ferry-cache-'))), maxFileBytes: 1024 });
-    await source.fetch(repo.url);
-    await expect(source.readFiles(repo.url, sha, 'deploy')).rejects.toMatchObject({ code: 'SOURCE_UNSAFE_PATH', message: 'deploy/escape.yaml: symlink to "../../etc/passwd" points outside the repository; refused' });
-    await expect(source.readFiles(repo.url, sha, '../deploy')).rejects.toMatchObject({ code: 'SOURCE_UNSAFE_PATH' });
-    await expect(source.readFiles(repo.url, sha, 'big')).rejects.toMatchObject({ code: 'SOURCE_FILE_TOO_LARGE' });
-    await expect(source.readFiles(repo.url, sha, 'missing')).rejects.toMatchObject({ code: 'SOURCE_PATH_NOT_FOUND' });
-  });
 });
 
 describe('GitSource credentials', () => {

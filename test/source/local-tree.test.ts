@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLocalTree, readLocalDirectory } from '../../src/source/index.js';
+import { openLocalTree } from '../../src/source/index.js';
 import { manifest } from './support.js';
 
 const roots: string[] = [];
@@ -46,7 +46,7 @@ describe('a local directory as a SourceTree', () => {
 
   it('keeps the revision an unchanged directory had before it was read as a tree', async () => {
     // Recorded from the whole-directory reader this tree replaces: history entries keep matching.
-    const { revision } = await readLocalDirectory(directory({ 'a.yaml': manifest('a'), 'nested/b.yaml': manifest('b'), 'a-c.yaml': manifest('c') }));
+    const { revision } = await openLocalTree(directory({ 'a.yaml': manifest('a'), 'nested/b.yaml': manifest('b'), 'a-c.yaml': manifest('c') }));
     expect(revision).toBe('sha256:31302aa9f01d');
   });
 
