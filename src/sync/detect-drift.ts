@@ -10,6 +10,7 @@ import { applyRevision } from './apply-revision.js';
 import { waitHealthy } from './wait-healthy.js';
 import type { Decision } from './decide.js';
 import { cancelled, isCancelled } from './cancel.js';
+import { collectedJobs, leaveOut } from './finished-jobs.js';
 
 /**
  * The drift step, when nothing new arrived: does the cluster still match what was applied? Drift
@@ -20,35 +21,40 @@ export async function detectDrift(run: ReconcileRun, decision: Decision & { isNe
   const { settings, options } = run;
   const { desired, base, latest, heldBack } = decision;
   const check = await applyRevision(run, desired.objects, base, { diffOnly: true });
-  const drift = driftOf(check.entries, latest.objects);
+  // A finished Job the TTL controller removed is gone on purpose: no drift, not created again.
+  const live = check.live;
+  const collected = live ? collectedJobs(desired.objects, base, (key) => !live.has(key)) : new Set<string>();
+  const toWrite = leaveOut(desired.objects, collected);
+  const entries = [...toWrite.skipped, ...check.entries.filter((entry) => !collected.has(objectKey(entry.ref)))];
+  const drift = driftOf(entries, latest.objects);
   const common = commonFields(decision, latest, drift);
   if (check.error) return finish(run, { ...common, result: 'Failed', reason: SyncReason.ApplyFailed, message: check.error.message, changes: check.entries });
   // Health as the same read found it: a workload that crash-loops later turns the sync unhealthy
   // at the next poll, not only when something is written.
-  const observed = check.live ? assessSnapshot(desired.objects.map(refOf), check.live) : undefined;
+  const observed = live ? assessSnapshot(toWrite.objects.map(refOf), live) : undefined;
   const health = observed ? { health: observed.overall, healthDetails: observed } : {};
-  if (drift.length === 0 && !check.entries.some((e) => e.action !== 'unchanged')) {
-    return finish(run, { ...common, ...health, result: 'Unchanged', reason: heldBack ?? SyncReason.Unchanged, message: unchangedMessage(desired.revision, heldBack, decision.revision), changes: check.entries });
+  if (drift.length === 0 && entries.every((e) => e.action === 'unchanged' || collected.has(objectKey(e.ref)))) {
+    return finish(run, { ...common, ...health, result: 'Unchanged', reason: heldBack ?? SyncReason.Unchanged, message: unchangedMessage(desired.revision, heldBack, decision.revision), changes: entries });
   }
   if (!settings.selfHeal || options.dryRun) {
-    return finish(run, { ...common, ...health, result: options.dryRun ? 'DryRun' : 'Drifted', reason: options.dryRun ? SyncReason.DryRun : SyncReason.DriftDetected, message: driftMessage(drift), changes: check.entries });
+    return finish(run, { ...common, ...health, result: options.dryRun ? 'DryRun' : 'Drifted', reason: options.dryRun ? SyncReason.DryRun : SyncReason.DriftDetected, message: driftMessage(drift), changes: entries });
   }
 
   // Self-heal: apply the same revision again and wait for it.
   const cancelledWith = (changes: ChangeEntry[]) =>
     cancelled(run, { during: 'drift correction', revision: decision.revision, changes, objects: [desired.objects], history: decision.summaries });
   if (isCancelled(run)) return cancelledWith([]);
-  const healed = await applyRevision(run, desired.objects, base);
+  const healed = await applyRevision(run, toWrite.objects, base);
   if (isCancelled(run)) return cancelledWith(healed.entries);
   if (healed.error) return finish(run, { ...common, result: 'Failed', reason: SyncReason.ApplyFailed, message: healed.error.message, changes: healed.entries });
-  const waited = await waitHealthy(run, desired.objects);
+  const waited = await waitHealthy(run, toWrite.objects);
   if (isCancelled(run)) return cancelledWith(healed.entries);
   return finish(run, {
     ...common,
     result: waited.healthy ? 'Synced' : 'Failed',
     reason: waited.healthy ? SyncReason.DriftCorrected : SyncReason.HealthCheckFailed,
     message: waited.healthy ? `corrected drift: ${driftMessage(drift)}` : waited.overall.message,
-    changes: healed.entries,
+    changes: [...toWrite.skipped, ...healed.entries],
     driftCorrected: true,
     health: waited.overall,
     healthDetails: waited,

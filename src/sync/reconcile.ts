@@ -13,6 +13,7 @@ import { waitHealthy } from './wait-healthy.js';
 import { recordSuccess } from './record.js';
 import { failRevision, refuseRevision } from './fail-revision.js';
 import { shortRevision } from './messages.js';
+import { leaveOutCollectedJobs } from './finished-jobs.js';
 import { cancelled, isCancelled, type CancelledDuring } from './cancel.js';
 import type { ChangeEntry } from '../apply/index.js';
 
@@ -62,22 +63,25 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   // conflict while validating), the revision changed nothing: no rollback, no history entry, and
   // the next poll asks the server again. From here on, an aborted signal stops the
   // reconcile where it is (Cancelled): no history entry, no rollback, retried on the next start.
-  const applied = await applyRevision(run, desired.objects, base, desired.sources ? { sources: desired.sources } : {});
-  if (isCancelled(run)) return cancelledDuring('apply', applied.entries);
-  if (applied.error && !applied.wrote) return refuseRevision(run, decision, applied.error, applied.entries);
-  if (applied.error) return failRevision(run, decision, { reason: SyncReason.ApplyFailed, message: applied.error.message, changes: applied.entries });
+  // A finished Job the TTL controller removed is left out: creating it again would run it again.
+  const toWrite = await leaveOutCollectedJobs(run, desired.objects, base);
+  const applied = await applyRevision(run, toWrite.objects, base, desired.sources ? { sources: desired.sources } : {});
+  const written = [...toWrite.skipped, ...applied.entries];
+  if (isCancelled(run)) return cancelledDuring('apply', written);
+  if (applied.error && !applied.wrote) return refuseRevision(run, decision, applied.error, written);
+  if (applied.error) return failRevision(run, decision, { reason: SyncReason.ApplyFailed, message: applied.error.message, changes: written });
 
   // Wait until everything is healthy (HealthCheckFailed).
-  const health = await waitHealthy(run, desired.objects);
-  if (isCancelled(run)) return cancelledDuring('health wait', applied.entries);
+  const health = await waitHealthy(run, toWrite.objects);
+  if (isCancelled(run)) return cancelledDuring('health wait', written);
   if (!health.healthy) {
     const message = `revision ${shortRevision(desired.revision)} did not become healthy: ${health.overall.message}`;
-    return failRevision(run, decision, { reason: SyncReason.HealthCheckFailed, message, changes: applied.entries, health });
+    return failRevision(run, decision, { reason: SyncReason.HealthCheckFailed, message, changes: written, health });
   }
 
   // Prune what left Git, last and in reverse order (PruneFailed).
   const pruned = settings.prune ? await pruneRemoved(run, base, desired.objects, options.allowEmpty ? { allowEmpty: true } : {}) : { entries: [] };
-  const changes = [...applied.entries, ...pruned.entries];
+  const changes = [...written, ...pruned.entries];
   if (isCancelled(run)) return cancelledDuring('prune', changes);
   if (pruned.failure) return failRevision(run, decision, { reason: SyncReason.PruneFailed, message: pruned.failure, changes, health });
 

@@ -12,6 +12,7 @@ import { historyErrorOf, recordEntry, type RecordResult } from './record.js';
 import type { Decision } from './decide.js';
 import type { RevisionFailure } from './fail-revision.js';
 import { cancelled, isCancelled } from './cancel.js';
+import { leaveOutCollectedJobs } from './finished-jobs.js';
 
 interface RollBackInput {
   failure: RevisionFailure;
@@ -36,13 +37,14 @@ export async function rollBack(run: ReconcileRun, decision: Decision, input: Rol
   // Cancelled half-way, the rollback is not recorded: the failed revision stays the newest entry.
   const cancelledWith = (changes: RollbackReport['changes']) =>
     cancelled(run, { during: 'rollback', revision: decision.revision, changes: [...failure.changes, ...changes], objects: [decision.base, failed.objects, lastGood.objects], history: recorded.history });
-  const applied = await applyRevision(run, lastGood.objects, failed.objects);
+  const toWrite = await leaveOutCollectedJobs(run, lastGood.objects, failed.objects);
+  const applied = await applyRevision(run, toWrite.objects, failed.objects);
   if (isCancelled(run)) return cancelledWith(applied.entries);
-  let changes = applied.entries;
+  let changes = [...toWrite.skipped, ...applied.entries];
   let message = applied.error?.message ?? '';
   let health: WaitResult | undefined;
   if (!applied.error) {
-    health = await waitHealthy(run, lastGood.objects);
+    health = await waitHealthy(run, toWrite.objects);
     if (isCancelled(run)) return cancelledWith(changes);
     if (!health.healthy) message = health.overall.message;
     if (settings.prune) {
