@@ -95,7 +95,8 @@ export interface FieldProblem {
 
 /**
  * Strict field validation refused an object: a field its schema does not have (a typo such as
- * `imagePullPolice`) or a field given twice. Either the server refused it (400, nothing written)
+ * `imagePullPolice`) or a field given twice. Either the server refused it (400 for a create or
+ * update, 422 on the field `patch` for a patch; nothing written)
  * or, on a server that does not enforce the `fieldValidation` parameter, it said so in `Warning`
  * headers; `written` tells whether the object was stored regardless (a real write there).
  */
@@ -163,6 +164,11 @@ export function errorFromResponse(status: number, body: unknown, target: Request
         ? new AlreadyExistsError('KUBE_ALREADY_EXISTS', `${subject}: already exists`, init)
         : new ConflictError('KUBE_CONFLICT', `${subject}: conflict: ${serverMessage}`, init);
     case 422:
+      // A patch whose result fails strict decoding: 422 on the field `patch` (the apiserver's patcher).
+      if (causes.some((cause) => cause.field === 'patch' && /strict decoding error/.test(cause.message))) {
+        const fields = causes.flatMap((cause) => (cause.field === 'patch' ? fieldProblemsIn(cause.message) : []));
+        if (fields.length > 0) return fieldValidationError(subject, fields, { status, ref: target.ref, written: false });
+      }
       return new InvalidError(
         'KUBE_INVALID',
         causes.length > 0
@@ -183,7 +189,9 @@ export function errorFromResponse(status: number, body: unknown, target: Request
 /** The unknown and duplicate fields a strict-decoding message or an unknown-field warning names. */
 export function fieldProblemsIn(text: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  for (const match of text.matchAll(/\b(unknown|duplicate) field "((?:[^"\\]|\\.)*)"/g)) {
+  // Only what follows "strict decoding error:" names fields (before it a patch may be quoted).
+  const marker = text.lastIndexOf('strict decoding error:');
+  for (const match of (marker >= 0 ? text.slice(marker) : text).matchAll(/\b(unknown|duplicate) field "((?:[^"\\]|\\.)*)"/g)) {
     const path = (match[2] as string).replace(/\\(.)/g, '$1');
     problems.push({ problem: match[1] as FieldProblem['problem'], path, segments: pathSegments(path) });
   }
