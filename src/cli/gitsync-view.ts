@@ -39,14 +39,16 @@ export function viewGitSync(gitsync: KubeObject): GitSyncStatusView {
   const conditions = Array.isArray(status.conditions) ? (status.conditions.filter(isJsonObject) as unknown as Condition[]) : [];
   const ready = conditions.find((c) => c.type === 'Ready');
   const drift = isJsonObject(status.drift) && typeof status.drift.count === 'number' ? status.drift.count : 0;
-  const ref = refText(source.ref, status.resolvedRef);
+  const chart = isJsonObject(source.helm) ? source.helm : undefined;
+  const ref = chart ? (typeof chart.version === 'string' && chart.version ? chart.version : 'latest') : refText(source.ref, status.resolvedRef);
   const applied = typeof status.lastAppliedRevision === 'string' ? status.lastAppliedRevision : '';
   return {
     namespace: gitsync.metadata.namespace ?? '',
     name: gitsync.metadata.name,
-    url: typeof source.url === 'string' ? source.url : '',
+    // A chart from a repository: the chart where a Git URL goes; its revision already says chart@version.
+    url: chart ? `${String(chart.repository ?? '').replace(/\/+$/, '')}/${String(chart.chart ?? '')}` : typeof source.url === 'string' ? source.url : '',
     ref,
-    revision: applied ? `${ref}@${shortRevision(applied)}` : '',
+    revision: applied ? (chart ? shortRevision(applied) : `${ref}@${shortRevision(applied)}`) : '',
     ready: ready?.status ?? 'Unknown',
     health: typeof status.health === 'string' ? status.health : 'Unknown',
     drift,

@@ -23,6 +23,13 @@ Sources (plan, diff, apply):
   a directory, a manifest file, or a Git URL; --path names a directory or one file inside it.
   \${VAR} substitution is off unless --substitute KEY=VALUE is given (a GitSync: spec.render).
 
+Charts (plan, diff, apply):
+  a directory with a Chart.yaml renders with helm (on PATH, else FERRY_HELM); --helm-repo URL
+  --chart NAME [--version RANGE] takes one from a Helm repository or an OCI registry instead;
+  --values FILE and --set k=v as with helm. \`lookup\` is not available (helm template mode).
+
+Print the version: ferry --version (or ferry version).
+
 Exit codes:
   0  success (diff: no changes)
   1  the operation failed or rolled back (diff: changes found)
@@ -32,7 +39,6 @@ Exit codes:
 export function buildProgram(io: CliIO): Command {
   const program = new Command('ferry')
     .description('GitOps sync for Kubernetes: from Git to a healthy cluster, with rollback.')
-    .version(ferryVersion(), '--version', 'print the ferry version')
     .addOption(new Option('--kubeconfig <path>', 'path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)'))
     .addOption(new Option('--context <name>', 'the kubeconfig context to use'))
     .addOption(new Option('-n, --namespace <namespace>', 'the namespace to work in'))
@@ -60,6 +66,12 @@ export function buildProgram(io: CliIO): Command {
 
 /** Runs the CLI with `argv` (as in process.argv) and resolves to the exit code. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  // Only as the one argument: commander's own version option would also take `plan --version 1.2`
+  // (a chart version) for itself.
+  if (argv.length === 3 && argv[2] === '--version') {
+    io.stdout.write(`${ferryVersion()}\n`);
+    return ExitCode.Ok;
+  }
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv);

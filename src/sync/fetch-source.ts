@@ -1,5 +1,6 @@
 import { FerryError, describeError } from '../errors.js';
-import { openLocalTree, type SourceTree } from '../source/index.js';
+import { openLocalTree, sharedChartSource, type SourceTree } from '../source/index.js';
+import { withValuesDigest } from './helm-settings.js';
 import type { SyncSettings } from './settings.js';
 import { SyncReason } from './outcome.js';
 import { finish, proceed, stop, type ReconcileRun, type Step, type SyncDeps } from './run.js';
@@ -15,9 +16,24 @@ export interface FetchedSource {
 /**
  * Fetches the sync's source: the revision's tree (a kustomization under the sync path may use
  * bases elsewhere in the repository; render follows them and reads only those) and its revision.
+ * A chart from a repository or registry is a revision of its own (`chart@version@digest`); values
+ * from outside the revision (valuesFrom, inline, the command line) add their digest to it.
  */
-export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, 'git'>, signal?: AbortSignal): Promise<FetchedSource> {
+export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, 'git' | 'charts'>, signal?: AbortSignal): Promise<FetchedSource> {
+  const fetched = await fetchTree(settings, deps, signal);
+  return { ...fetched, revision: withValuesDigest(fetched.revision, settings.helm) };
+}
+
+async function fetchTree(settings: SyncSettings, deps: Pick<SyncDeps, 'git' | 'charts'>, signal?: AbortSignal): Promise<FetchedSource> {
   const source = settings.source;
+  if (source.type === 'helm') {
+    const chart = await (deps.charts ?? sharedChartSource).fetch(
+      { repository: source.repository, chart: source.chart, ...(source.version ? { version: source.version } : {}), ...(source.insecure ? { insecure: true } : {}) },
+      source.credentials ?? {},
+      signal,
+    );
+    return { tree: chart.tree, revision: chart.revision };
+  }
   if (source.type === 'directory') {
     const tree = await openLocalTree(source.dir);
     return { tree, revision: tree.revision };

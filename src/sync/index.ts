@@ -15,3 +15,4 @@ export { parseDuration, formatDuration } from './duration.js';
 export { formatInventoryEntry, parseInventoryEntry } from './inventory.js';
 export { pruneAll, type PruneAllRequest, type PruneAllResult } from './prune-all.js';
 export { resolveSyncInputs, SyncInputError, type InputsClient } from './inputs.js';
+export { helmOptionsOf, withValuesDigest, type HelmSettings, type HelmSource, type ValuesFrom } from './helm-settings.js';

@@ -1,8 +1,10 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { isJsonObject } from '../objects.js';
 import { FerryError } from '../errors.js';
-import type { GitCredentials } from '../source/index.js';
+import type { ChartCredentials, GitCredentials } from '../source/index.js';
+import { secretStringsOf, valuesAtPath, type HelmValues } from '../render/index.js';
 import type { SyncSettings } from './settings.js';
+import type { ValuesFrom } from './helm-settings.js';
 
 /** Reading Secrets and ConfigMaps in the GitSync's namespace (src/kube's KubeClient). */
 export interface InputsClient {
@@ -13,9 +15,10 @@ export interface InputsClient {
 export class SyncInputError extends FerryError {}
 
 /**
- * Completes settings read from a GitSync with what lives in other objects: Git credentials from
- * `spec.source.secretRef`, and `${VAR}` values from `spec.render.substituteFrom` (later entries
- * win, inline `substitute` wins over all). Returns the secret values too, so callers can scrub
+ * Completes settings read from a GitSync with what lives in other objects: Git (or chart
+ * repository) credentials from `spec.source.secretRef`, `${VAR}` values from
+ * `spec.render.substituteFrom` (later entries win, inline `substitute` wins over all), and a
+ * chart's values from `spec.render.helm.valuesFrom`. Returns the secret values too, so callers can scrub
  * them from any text they show.
  */
 export async function resolveSyncInputs(client: InputsClient, settings: SyncSettings): Promise<{ settings: SyncSettings; secretValues: string[] }> {
@@ -36,6 +39,16 @@ export async function resolveSyncInputs(client: InputsClient, settings: SyncSett
     secretValues.push(...Object.values(credentials).filter((v): v is string => typeof v === 'string'));
     resolved = { ...resolved, source: { ...settings.source, credentials } };
   }
+  if (settings.secretName && settings.source.type === 'helm') {
+    const credentials = await chartCredentials(client, settings.namespace, settings.secretName);
+    secretValues.push(...[credentials.username, credentials.password, credentials.bearerToken].filter((v): v is string => typeof v === 'string'));
+    resolved = { ...resolved, source: { ...settings.source, credentials } };
+  }
+  if (settings.helm && settings.helm.valuesFrom.length > 0) {
+    const layers = await readValuesFrom(client, settings.namespace, settings.helm.valuesFrom);
+    secretValues.push(...secretStringsOf(layers));
+    resolved = { ...resolved, helm: { ...settings.helm, resolvedValuesFrom: layers } };
+  }
   const substitute: Record<string, string> = {};
   for (const from of settings.substituteFrom) {
     const data = await readData(client, settings.namespace, from.kind, from.name, from.optional, 'spec.render.substituteFrom');
@@ -45,6 +58,48 @@ export async function resolveSyncInputs(client: InputsClient, settings: SyncSett
   }
   if (!settings.substitute) return { settings: resolved, secretValues };
   return { settings: { ...resolved, substitute: { ...substitute, ...settings.substitute } }, secretValues };
+}
+
+/**
+ * Chart repository credentials from `spec.source.secretRef`: `username`/`password`, or (for a
+ * registry) `bearerToken`, and `ca.crt` to trust a private CA; a Secret with only `ca.crt` is fine.
+ */
+async function chartCredentials(client: InputsClient, namespace: string, name: string): Promise<ChartCredentials> {
+  const data = (await readData(client, namespace, 'Secret', name, false, 'spec.source.secretRef')) ?? {};
+  const credentials: ChartCredentials = {
+    ...(data.username ? { username: data.username } : {}),
+    ...(data.password ? { password: data.password } : {}),
+    ...(data.bearerToken ? { bearerToken: data.bearerToken } : {}),
+    ...(data['ca.crt'] ? { caCert: data['ca.crt'] } : {}),
+  };
+  if (Boolean(credentials.username) !== Boolean(credentials.password) || (!credentials.username && !credentials.bearerToken && !credentials.caCert)) {
+    throw new SyncInputError('SYNC_BAD_CREDENTIALS', `Secret/${namespace}/${name}: needs the keys username and password, or bearerToken, and/or ca.crt`);
+  }
+  return credentials;
+}
+
+/**
+ * The values `spec.render.helm.valuesFrom` names, in order: each key read as YAML, or with a
+ * targetPath put at that path as it is. A missing object or key fails the sync unless optional.
+ */
+async function readValuesFrom(client: InputsClient, namespace: string, refs: readonly ValuesFrom[]): Promise<HelmValues[]> {
+  const layers: HelmValues[] = [];
+  for (const [index, from] of refs.entries()) {
+    const field = `spec.render.helm.valuesFrom[${index}]`;
+    const data = await readData(client, namespace, from.kind, from.name, from.optional, field);
+    if (!data) continue;
+    const value = data[from.valuesKey];
+    if (value === undefined) {
+      if (from.optional) continue;
+      throw new SyncInputError('SYNC_INPUT_NOT_FOUND', `${from.kind}/${namespace}/${from.name} (named in ${field}) has no key ${from.valuesKey}`);
+    }
+    layers.push({
+      origin: `${from.kind}/${namespace}/${from.name}[${from.valuesKey}]`,
+      content: from.targetPath ? valuesAtPath(from.targetPath, value) : value,
+      ...(from.kind === 'Secret' ? { secret: true } : {}),
+    });
+  }
+  return layers;
 }
 
 async function readData(

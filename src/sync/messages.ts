@@ -3,9 +3,13 @@ import { hasWrites, type ChangeEntry } from '../apply/index.js';
 import { counted } from '../text.js';
 import { SyncReason, type DriftedObject } from './outcome.js';
 
-/** `3f2a9c1` for a commit SHA, the hash itself for a directory digest. */
+/**
+ * `3f2a9c1` for a commit SHA (`3f2a9c1+values.0123456789ab` with the digest of values from outside
+ * the commit), the hash itself for a directory digest, `chart@version@sha256:…` as it is.
+ */
 export function shortRevision(revision: string): string {
-  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision;
+  const commit = /^([0-9a-f]{40})(\+values\.[0-9a-f]+)?$/.exec(revision);
+  return commit ? `${commit[1]?.slice(0, 7)}${commit[2] ?? ''}` : revision;
 }
 
 export function countWrites(entries: ChangeEntry[]): number {

@@ -4,6 +4,7 @@ import { describeError } from '../errors.js';
 import type { SourceTree } from '../source/index.js';
 import { clusterFactsFromDiscovery, renderManifests, sharedRenderCache, type ClusterFacts, type RenderResult } from '../render/index.js';
 import type { SyncSettings } from './settings.js';
+import { helmOptionsOf } from './helm-settings.js';
 import { SyncReason } from './outcome.js';
 import { finish, proceed, stop, type ReconcileRun, type Step } from './run.js';
 import type { FetchedSource } from './fetch-source.js';
@@ -24,6 +25,7 @@ function renderWithSources(settings: SyncSettings, tree: SourceTree, cluster?: C
     ...(settings.substitute ? { substitute: settings.substitute } : {}),
     ...(settings.targetNamespace ? { targetNamespace: settings.targetNamespace } : {}),
     ...(cluster ? { cluster } : {}),
+    helm: helmOptionsOf(settings),
     cache: sharedRenderCache,
   });
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../log/index.js';
 import { silentLogger } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
-import type { GitSource } from '../source/index.js';
+import type { ChartSource, GitSource } from '../source/index.js';
 import type { HealthSnapshot } from '../health/index.js';
 import { syncId, type ApplyEvent } from '../apply/index.js';
 import { HistoryStore } from '../history/index.js';
@@ -13,6 +13,8 @@ export interface SyncDeps {
   client: KubeClient;
   /** Git access with its cache; required for git sources. */
   git?: GitSource;
+  /** Charts from repositories and registries (default: the process-wide ChartSource). */
+  charts?: ChartSource;
   logger?: Logger;
 }
 

@@ -6,11 +6,13 @@ import type { RenderType } from '../render/index.js';
 import type { IgnoreRule } from '../diff/index.js';
 import { parseDuration } from './duration.js';
 import { parseInventoryEntry } from './inventory.js';
+import { helmSettingsOf, helmSourceOf, type HelmSettings, type HelmSource } from './helm-settings.js';
 
 /** Where a sync's manifests come from. */
 export type SyncSource =
   | { type: 'git'; url: string; ref?: GitRef; path?: string; credentials?: GitCredentials; timeoutMs?: number }
-  | { type: 'directory'; dir: string; path?: string };
+  | { type: 'directory'; dir: string; path?: string }
+  | HelmSource;
 
 /** A reference from a GitSync to a Secret or ConfigMap in its namespace. */
 export interface SubstituteFrom {
@@ -51,6 +53,8 @@ export interface SyncSettings {
   intervalMs: number;
   schedule?: string;
   notify: NotifySpec[];
+  /** How a chart is rendered (`spec.render.helm`): absent, a chart renders with the defaults. */
+  helm?: HelmSettings;
   /**
    * What the GitSync's status says it applied (`status.inventory`), when read from a GitSync:
    * prune candidates beside the last history entry, so a lost entry does not orphan objects.
@@ -86,7 +90,9 @@ export function settingsFromGitSync(gitsync: KubeObject): SyncSettings {
   };
   const spec = isJsonObject(gitsync.spec) ? gitsync.spec : fail('spec', 'missing');
   const source = isJsonObject(spec.source) ? spec.source : fail('spec.source', 'missing');
-  if (typeof source.url !== 'string' || source.url === '') fail('spec.source.url', 'missing');
+  const chartSource = isJsonObject(source.helm) ? source.helm : undefined;
+  if (chartSource && typeof source.url === 'string' && source.url !== '') fail('spec.source', 'set url (a Git repository) or helm (a chart repository or registry), not both');
+  if (!chartSource && (typeof source.url !== 'string' || source.url === '')) fail('spec.source.url', 'missing (or set spec.source.helm for a chart from a repository)');
   const render = isJsonObject(spec.render) ? spec.render : {};
   const health = isJsonObject(spec.health) ? spec.health : {};
   const rollback = isJsonObject(spec.rollback) ? spec.rollback : {};
@@ -97,14 +103,17 @@ export function settingsFromGitSync(gitsync: KubeObject): SyncSettings {
   const settings: SyncSettings = {
     namespace: gitsync.metadata.namespace ?? 'default',
     name: gitsync.metadata.name,
-    source: {
-      type: 'git',
-      url: source.url as string,
-      ...(ref ? { ref } : {}),
-      path: typeof source.path === 'string' ? source.path : '.',
-      timeoutMs: duration(source.timeout, 'spec.source.timeout', 60_000),
-    },
-    renderType: (['auto', 'plain', 'kustomize'] as const).find((t) => t === render.type) ?? DEFAULT_SETTINGS.renderType,
+    source: chartSource
+      ? helmSourceOf(chartSource, fail, duration(source.timeout, 'spec.source.timeout', 60_000))
+      : {
+          type: 'git',
+          url: source.url as string,
+          ...(ref ? { ref } : {}),
+          path: typeof source.path === 'string' ? source.path : '.',
+          timeoutMs: duration(source.timeout, 'spec.source.timeout', 60_000),
+        },
+    renderType: (['auto', 'plain', 'kustomize', 'helm'] as const).find((t) => t === render.type) ?? DEFAULT_SETTINGS.renderType,
+    helm: helmSettingsOf(render.helm, fail),
     // Opt-in, as Flux's postBuild: only a GitSync that says substitute or substituteFrom gets it.
     ...(isJsonObject(render.substitute) || Array.isArray(render.substituteFrom)
       ? { substitute: isJsonObject(render.substitute) ? Object.fromEntries(Object.entries(render.substitute).map(([k, v]) => [k, String(v)])) : {} }

@@ -74,3 +74,16 @@ export async function packageChart(chart: string, options: { version?: string; a
   if (!archive) throw new Error(`helm package ${chart} wrote no archive`);
   return join(out, archive);
 }
+
+/** The files of fixture charts as a commit would hold them: `{ '<under>/<chart>/<path>': content }`. */
+export function chartFiles(charts: string[], under = 'charts'): Record<string, string> {
+  const files: Record<string, string> = {};
+  const visit = (dir: string, shown: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) visit(join(dir, entry.name), `${shown}/${entry.name}`);
+      else files[`${shown}/${entry.name}`] = readFileSync(join(dir, entry.name), 'utf8');
+    }
+  };
+  for (const chart of charts) visit(join(CHARTS, chart), `${under}/${chart}`);
+  return files;
+}

@@ -5,10 +5,11 @@ import { connect, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat, printData, type Column } from '../output.js';
 import { progressPrinter } from '../progress.js';
-import { collectKeyValue, commandLineSettings, defaultSyncName, gitSourceFor, sourceFromArg } from '../source-arg.js';
+import { collectKeyValue, commandLineSettings, gitSourceFor } from '../source-arg.js';
+import { addHelmOptions, commandSource, commandSyncName, helmSettingsFromFlags, type HelmFlags } from '../helm-flags.js';
 import { wholeNumberFlag } from '../flags.js';
 
-interface ApplyFlags {
+interface ApplyFlags extends HelmFlags {
   name?: string;
   ref?: string;
   path?: string;
@@ -21,7 +22,7 @@ interface ApplyFlags {
   historyLimit: number;
   targetNamespace?: string;
   substitute?: Record<string, string>;
-  renderType: 'auto' | 'plain' | 'kustomize';
+  renderType: 'auto' | 'plain' | 'kustomize' | 'helm';
   output?: string;
 }
 
@@ -33,11 +34,11 @@ interface ResultRow {
 }
 
 export function registerApply(program: Command, io: CliIO): void {
-  program
+  const registered = program
     .command('apply')
     .description('sync a directory, a manifest file or a Git repository to the cluster once, exactly as the agent would (diff, ordered apply, health, prune, history, rollback)')
-    .argument('<source>', 'a directory, a manifest file, or a Git URL (http:// or https://)')
-    .option('--name <name>', 'the sync name that owns the objects (default: the directory, file or repository name)')
+    .argument('[source]', 'a directory, a manifest file, or a Git URL (http:// or https://); or --helm-repo')
+    .option('--name <name>', 'the sync name that owns the objects (default: the directory, file, repository or chart name)')
     .option('--ref <ref>', "Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: the remote's HEAD, the branch git clone checks out)")
     .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
     .option('--prune', 'delete objects that the previous revision applied and this one no longer has')
@@ -49,15 +50,16 @@ export function registerApply(program: Command, io: CliIO): void {
     .option('--history-limit <n>', 'history entries to keep', wholeNumberFlag('--history-limit', { max: 100 }), DEFAULT_SETTINGS.historyLimit)
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
     .option('--substitute <KEY=VALUE>', 'turn on ${KEY} substitution with this value (repeatable; off unless given)', collectKeyValue)
-    .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize']).default('auto'))
+    .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize', 'helm']).default('auto'))
     .option('-o, --output <format>', 'table, json or yaml', 'table')
-    .action(async (sourceArg: string, flags: ApplyFlags, command: Command) => {
+    .action(async (sourceArg: string | undefined, flags: ApplyFlags, command: Command) => {
       const format = parseOutputFormat(flags.output, ['table', 'wide', 'json', 'yaml']);
       const options = globalOptions(command);
       const client = connect(options);
       const namespace = namespaceOf(options, client);
-      const source = sourceFromArg(sourceArg, flags);
-      const name = flags.name ?? defaultSyncName(sourceArg);
+      const source = commandSource(sourceArg, flags);
+      const name = flags.name ?? commandSyncName(sourceArg, flags);
+      const helm = helmSettingsFromFlags(flags);
       const settings = commandLineSettings(
         { namespace, name, source, substitute: flags.substitute, targetNamespace: flags.targetNamespace },
         {
@@ -67,6 +69,7 @@ export function registerApply(program: Command, io: CliIO): void {
           healthTimeoutMs: parseDuration(flags.timeout, '--timeout'),
           rollback: flags.rollback,
           historyLimit: flags.historyLimit,
+          ...(helm ? { helm } : {}),
         },
       );
       const outcome = await reconcile(
@@ -84,6 +87,7 @@ export function registerApply(program: Command, io: CliIO): void {
       printOutcome(io, format, outcome);
       if (isFailedRevision(outcome) || outcome.result === 'Cancelled') throw new CliExit(ExitCode.Failure);
     });
+  addHelmOptions(registered);
 }
 
 export function printOutcome(io: CliIO, format: ReturnType<typeof parseOutputFormat>, outcome: SyncOutcome): void {

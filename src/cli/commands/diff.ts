@@ -10,10 +10,11 @@ import { fetchSource, renderSource, resolveSyncInputs, settingsFromGitSync, type
 import { connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat } from '../output.js';
-import { collectKeyValue, commandLineSettings, defaultSyncName, gitSourceFor, isGitUrl, sourceFromArg } from '../source-arg.js';
+import { collectKeyValue, commandLineSettings, gitSourceFor, isGitUrl } from '../source-arg.js';
+import { addHelmOptions, commandSource, commandSyncName, helmSettingsFromFlags, type HelmFlags } from '../helm-flags.js';
 import { existsSync } from 'node:fs';
 
-interface DiffFlags {
+interface DiffFlags extends HelmFlags {
   name?: string;
   ref?: string;
   path?: string;
@@ -24,10 +25,10 @@ interface DiffFlags {
 }
 
 export function registerDiff(program: Command, io: CliIO): void {
-  program
+  const registered = program
     .command('diff')
     .description('show how the cluster differs from Git, as kubectl diff does (exit 0: no changes, 1: changes, 2: error)')
-    .argument('<source>', 'a GitSync name, a directory, a manifest file, or a Git URL')
+    .argument('[source]', 'a GitSync name, a directory, a manifest file, or a Git URL; or --helm-repo')
     .option('--name <name>', 'for a directory, file or URL: the sync whose last applied revision is the three-way base (default: the directory, file or repository name, as apply uses)')
     .option('--ref <ref>', "Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: the remote's HEAD, the branch git clone checks out)")
     .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
@@ -35,22 +36,23 @@ export function registerDiff(program: Command, io: CliIO): void {
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
     .option('--substitute <KEY=VALUE>', 'turn on ${KEY} substitution with this value (repeatable; off unless given)', collectKeyValue)
     .option('-o, --output <format>', 'diff (default) or json', 'diff')
-    .action(async (sourceArg: string, flags: DiffFlags, command: Command) => {
+    .action(async (sourceArg: string | undefined, flags: DiffFlags, command: Command) => {
       if (flags.output !== 'diff' && flags.output !== 'json') parseOutputFormat(flags.output, ['json']);
       const options = globalOptions(command);
       try {
         const client = connect(options);
         const namespace = namespaceOf(options, client);
-        const fromGitSync = !isGitUrl(sourceArg) && !existsSync(sourceArg);
+        const fromGitSync = sourceArg !== undefined && !flags.helmRepo && !isGitUrl(sourceArg) && !existsSync(sourceArg);
         let settings: SyncSettings;
         let secretValues: string[] = [];
         if (fromGitSync) {
-          const gitsync = await getGitSync(client, namespace, sourceArg);
+          const gitsync = await getGitSync(client, namespace, sourceArg as string);
           ({ settings, secretValues } = await resolveSyncInputs(client, settingsFromGitSync(gitsync)));
         } else {
+          const helm = helmSettingsFromFlags(flags);
           settings = commandLineSettings(
-            { namespace, name: flags.name ?? defaultSyncName(sourceArg), source: sourceFromArg(sourceArg, flags), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
-            { prune: Boolean(flags.prune) },
+            { namespace, name: flags.name ?? commandSyncName(sourceArg, flags), source: commandSource(sourceArg, flags), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
+            { prune: Boolean(flags.prune), ...(helm ? { helm } : {}) },
           );
         }
         const { tree } = await fetchSource(settings, { git: gitSourceFor(io.env) });
@@ -77,6 +79,7 @@ export function registerDiff(program: Command, io: CliIO): void {
         throw new CliExit(ExitCode.Error);
       }
     });
+  addHelmOptions(registered);
 }
 
 /** Objects the last revision applied that Git no longer has, as `delete` diffs. */

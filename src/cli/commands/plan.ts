@@ -2,20 +2,21 @@ import { Option, type Command } from 'commander';
 import { objectKey, refOf } from '../../objects.js';
 import { planLayers } from '../../apply/index.js';
 import { RenderError, formatProblem, renderManifests, type RenderedObject } from '../../render/index.js';
-import { fetchSource, shortRevision, DEFAULT_SETTINGS, type SyncSettings } from '../../sync/index.js';
+import { fetchSource, helmOptionsOf, shortRevision, DEFAULT_SETTINGS, type SyncSettings, type SyncSource } from '../../sync/index.js';
 import { globalOptions } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat, printData, type Column } from '../output.js';
-import { collectKeyValue, gitSourceFor, sourceFromArg } from '../source-arg.js';
+import { collectKeyValue, gitSourceFor } from '../source-arg.js';
+import { addHelmOptions, commandSource, commandSyncName, helmSettingsFromFlags, type HelmFlags } from '../helm-flags.js';
 import { counted } from '../../text.js';
 
-interface PlanFlags {
+interface PlanFlags extends HelmFlags {
   ref?: string;
   path?: string;
   output?: string;
   targetNamespace?: string;
   substitute?: Record<string, string>;
-  renderType: 'auto' | 'plain' | 'kustomize';
+  renderType: 'auto' | 'plain' | 'kustomize' | 'helm';
 }
 
 interface PlanRow {
@@ -39,23 +40,24 @@ const COLUMNS: Column<PlanRow>[] = [
 ];
 
 export function registerPlan(program: Command, io: CliIO): void {
-  program
+  const registered = program
     .command('plan')
     .description('render a directory, a manifest file or a Git repository and print the objects in the order they would be applied (no cluster needed)')
-    .argument('<source>', 'a directory, a manifest file, or a Git URL (http:// or https://)')
+    .argument('[source]', 'a directory, a manifest file, or a Git URL (http:// or https://); or --helm-repo')
     .option('--ref <ref>', "Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: the remote's HEAD, the branch git clone checks out)")
     .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
     .option('--substitute <KEY=VALUE>', 'turn on ${KEY} substitution with this value (repeatable; off unless given)', collectKeyValue)
-    .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize']).default('auto'))
+    .addOption(new Option('--render-type <type>', 'how to render').choices(['auto', 'plain', 'kustomize', 'helm']).default('auto'))
     .option('-o, --output <format>', 'table, wide, json or yaml', 'table')
-    .action(async (sourceArg: string, flags: PlanFlags, command: Command) => {
+    .action(async (sourceArg: string | undefined, flags: PlanFlags, command: Command) => {
       const format = parseOutputFormat(flags.output);
       // As `apply -n` would: objects that name no namespace go to -n (plan reads no kubeconfig).
       const targetNamespace = flags.targetNamespace ?? globalOptions(command).namespace;
-      const source = sourceFromArg(sourceArg, flags);
-      const settings = { source, renderType: flags.renderType } as Pick<SyncSettings, 'source' | 'renderType'>;
-      if (format === 'table' || format === 'wide') io.stderr.write(`fetching ${source.type === 'git' ? source.url : source.dir} …\n`);
+      const source = commandSource(sourceArg, flags);
+      const helm = helmSettingsFromFlags(flags);
+      const settings = { source, renderType: flags.renderType, name: commandSyncName(sourceArg, flags), ...(helm ? { helm } : {}) } as Pick<SyncSettings, 'source' | 'renderType' | 'name' | 'helm'>;
+      if (format === 'table' || format === 'wide') io.stderr.write(`fetching ${describeSource(source)} …\n`);
       const { tree, revision } = await fetchSource({ ...DEFAULT_SETTINGS, ...settings } as SyncSettings, { git: gitSourceFor(io.env) });
       let rendered: RenderedObject[];
       try {
@@ -66,6 +68,7 @@ export function registerPlan(program: Command, io: CliIO): void {
           type: flags.renderType,
           ...(flags.substitute ? { substitute: flags.substitute } : {}),
           ...(targetNamespace ? { targetNamespace } : {}),
+          helm: helmOptionsOf(settings),
         });
         rendered = result.objects;
         for (const warning of result.warnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
@@ -95,4 +98,11 @@ export function registerPlan(program: Command, io: CliIO): void {
       if (format === 'table' || format === 'wide') io.stderr.write(`revision ${shortRevision(revision)}: ${counted(rows.length, 'object')} in ${counted(plan.layers.length, 'layer')}\n`);
       printData(io, format, { revision, layers: plan.layers.length, objects: rows }, { rows, columns: COLUMNS });
     });
+  addHelmOptions(registered);
+}
+
+function describeSource(source: SyncSource): string {
+  if (source.type === 'git') return source.url;
+  if (source.type === 'helm') return `${source.repository} chart ${source.chart}${source.version ? ` ${source.version}` : ''}`;
+  return source.dir;
 }

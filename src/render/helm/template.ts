@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isJsonObject } from '../../objects.js';
 import type { SourceFile, SourceTree } from '../../source/types.js';
-import { PRUNE_ANNOTATION, WAVE_ANNOTATION } from '../../well-known.js';
+import { WAVE_ANNOTATION } from '../../well-known.js';
 import type { RenderCache } from '../cache.js';
 import type { Capabilities } from '../cluster-facts.js';
 import { RenderError, type RenderProblem } from '../errors.js';
@@ -63,8 +63,8 @@ export interface ChartRenderContext {
  * `file://` charts its missing dependencies point at) are copied into a scratch directory, never
  * touched where they are cached; dependencies vendored under `charts/` are used as they are, and
  * missing ones are fetched there with `helm dependency build`; then `helm template` renders with
- * the values in order and the cluster's capabilities. Hooks are mapped onto layers, test hooks
- * dropped, and CRDs from crds/ are marked never to be pruned. Any failure is thrown as one located
+ * the values in order and the cluster's capabilities. Hooks are mapped onto layers and test hooks
+ * dropped. Any failure is thrown as one located
  * RenderError; nothing partial is returned.
  */
 export async function renderChart(tree: SourceTree, dir: string, context: ChartRenderContext): Promise<RenderedChart> {
@@ -174,9 +174,8 @@ function readOutput(output: string, layout: ChartLayout, limits: ParseLimits): R
         }
         continue;
       }
+      // crds/ CRDs need no mark: ferry prunes a CRD only when it is annotated ferry.dev/prune: "true".
       if (hook) annotate(document.value, WAVE_ANNOTATION, hookWave(document.value, hook));
-      // Helm never deletes what crds/ installed: neither does ferry, unless someone deletes it by hand.
-      if (crds && isJsonObject(document.value) && document.value.kind === 'CustomResourceDefinition') annotate(document.value, PRUNE_ANNOTATION, 'false', false);
       rendered.documents.push({ file, document });
     }
   }
@@ -234,11 +233,11 @@ function buildDigest(binary: string, files: readonly SourceFile[], layers: reado
   return `sha256:${hash.digest('hex')}`;
 }
 
-function annotate(value: unknown, key: string, text: string, override = true): void {
+function annotate(value: unknown, key: string, text: string): void {
   if (!isJsonObject(value)) return;
   const metadata = isJsonObject(value.metadata) ? value.metadata : (value.metadata = {});
   const annotations = isJsonObject(metadata.annotations) ? metadata.annotations : (metadata.annotations = {});
-  if (override || annotations[key] === undefined) annotations[key] = text;
+  annotations[key] = text;
 }
 
 function describe(value: unknown): string {

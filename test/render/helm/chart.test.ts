@@ -142,12 +142,11 @@ describe('what the chart needs from the cluster and from Helm’s semantics', ()
     expect(find(current.objects, 'ConfigMap', 'web-cluster-info').data).toEqual({ kubeVersion: 'v1.32.4', hasServiceMonitors: 'true' });
   });
 
-  it('the CRDs of crds/ are rendered (first in the plan, before their custom resources) and marked never to be pruned; skipCRDs leaves them out', async () => {
+  it('the CRDs of crds/ are rendered, first in the plan, before their custom resources; skipCRDs leaves them out', async () => {
     const result = await render(CHARTS, 'widgets');
     const layers = planLayers(result.objects.map((o) => o.object)).layers.map((layer) => layer.objects.map((o) => formatRef(refOf(o))));
     expect(layers[0]).toEqual(['CustomResourceDefinition/gadgets.example.com', 'CustomResourceDefinition/widgets.example.com']);
     expect(layers.at(-1)).toEqual(['Widget/shop/default']);
-    expect(find(result.objects, 'CustomResourceDefinition', 'widgets.example.com').metadata.annotations).toEqual({ 'ferry.dev/prune': 'false' });
     // crds/ files are copied as they are: their lines are the file's.
     expect(refs(result.objects)).toContain('CustomResourceDefinition/widgets.example.com widgets/crds/widgets.example.com.yaml:2');
     const skipped = await render(CHARTS, 'widgets', { helm: { skipCRDs: true } });
