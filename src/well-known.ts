@@ -33,6 +33,13 @@ export const WAVE_ANNOTATION = 'ferry.dev/wave';
  */
 export const HEALTH_ANNOTATION = 'ferry.dev/health';
 export const HEALTH_IGNORE = 'ignore';
+/**
+ * On the pod template of a Helm hook Job whose delete policy is `before-hook-creation` (Helm's
+ * default): a digest of the release as rendered. It changes whenever anything of the release
+ * changes, so the Job is recreated (it carries `ferry.dev/force`) and runs again, as Helm and
+ * Argo CD run hooks on every upgrade; an unchanged render leaves it as it is.
+ */
+export const HOOK_RUN_ANNOTATION = 'ferry.dev/hook-run';
 /** `disabled`: `${VAR}` substitution leaves the object as written (as Flux's `kustomize.toolkit.fluxcd.io/substitute`). */
 export const SUBSTITUTE_ANNOTATION = 'ferry.dev/substitute';
 

@@ -130,11 +130,20 @@ export function planLayers(objects: KubeObject[]): Plan {
   const compact = new Map(used.map((layer, i) => [layer, i]));
   const layers: PlannedLayer[] = used.map((_, i) => ({ index: i, objects: [], waitFor: [] }));
   for (const node of order) (layers[compact.get(layerOf.get(node.key) as number) as number] as PlannedLayer).objects.push(node.object);
-  for (const layer of layers) {
+  // A wave starts once everything of the wave before it is ready (as Argo CD's sync waves do):
+  // a migration Job in an early wave completes before what needs the new schema is applied.
+  const waveOf = (layer: PlannedLayer) => (nodes.get(objectKey(refOf(layer.objects[0] as KubeObject))) as Node).wave;
+  for (const [index, layer] of layers.entries()) {
     const waits = new Map<string, ObjectRef>();
     for (const object of layer.objects) {
       const node = nodes.get(objectKey(refOf(object))) as Node;
       for (const [dep, gates] of node.deps) if (gates) waits.set(dep, refOf((nodes.get(dep) as Node).object));
+    }
+    const previous = layers[index - 1];
+    if (previous && waveOf(previous) < waveOf(layer)) {
+      for (const earlier of layers.slice(0, index).filter((candidate) => waveOf(candidate) === waveOf(previous))) {
+        for (const object of earlier.objects) waits.set(objectKey(refOf(object)), refOf(object));
+      }
     }
     layer.waitFor = [...waits.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, ref]) => ref);
   }

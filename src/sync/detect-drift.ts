@@ -10,6 +10,7 @@ import { applyRevision } from './apply-revision.js';
 import { waitHealthy } from './wait-healthy.js';
 import type { Decision } from './decide.js';
 import { cancelled, isCancelled } from './cancel.js';
+import { withoutHooks } from './helm-hooks.js';
 import { collectedJobs, leaveOut } from './finished-jobs.js';
 
 /**
@@ -20,11 +21,13 @@ import { collectedJobs, leaveOut } from './finished-jobs.js';
 export async function detectDrift(run: ReconcileRun, decision: Decision & { isNew: false }): Promise<SyncOutcome> {
   const { settings, options } = run;
   const { desired, base, latest, heldBack } = decision;
-  const check = await applyRevision(run, desired.objects, base, { diffOnly: true });
+  // Helm hooks ran for their release: neither drift nor state to correct.
+  const tracked = withoutHooks(desired.objects);
+  const check = await applyRevision(run, tracked, base, { diffOnly: true });
   // A finished Job the TTL controller removed is gone on purpose: no drift, not created again.
   const live = check.live;
-  const collected = live ? collectedJobs(desired.objects, base, (key) => !live.has(key)) : new Set<string>();
-  const toWrite = leaveOut(desired.objects, collected);
+  const collected = live ? collectedJobs(tracked, base, (key) => !live.has(key)) : new Set<string>();
+  const toWrite = leaveOut(tracked, collected);
   const entries = [...toWrite.skipped, ...check.entries.filter((entry) => !collected.has(objectKey(entry.ref)))];
   const drift = driftOf(entries, latest.objects);
   const common = commonFields(decision, latest, drift);

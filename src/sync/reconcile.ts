@@ -10,6 +10,7 @@ import { refuseEmptyRender, pruneRemoved } from './prune-removed.js';
 import { dryRunRevision } from './dry-run.js';
 import { applyRevision } from './apply-revision.js';
 import { waitHealthy } from './wait-healthy.js';
+import { deleteFinishedHooks } from './helm-hooks.js';
 import { recordSuccess } from './record.js';
 import { failRevision, refuseRevision } from './fail-revision.js';
 import { shortRevision } from './messages.js';
@@ -76,8 +77,11 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   if (isCancelled(run)) return cancelledDuring('health wait', written);
   if (!health.healthy) {
     const message = `revision ${shortRevision(desired.revision)} did not become healthy: ${health.overall.message}`;
-    return failRevision(run, decision, { reason: SyncReason.HealthCheckFailed, message, changes: written, health });
+    const hooks = await deleteFinishedHooks(run, toWrite.objects, 'failed', health);
+    return failRevision(run, decision, { reason: SyncReason.HealthCheckFailed, message, changes: [...written, ...hooks], health });
   }
+  // Helm hooks whose delete policy is hook-succeeded go once the revision is healthy.
+  written.push(...(await deleteFinishedHooks(run, toWrite.objects, 'succeeded', health)));
 
   // Prune what left Git, last and in reverse order (PruneFailed).
   const pruned = settings.prune ? await pruneRemoved(run, base, desired.objects, options.allowEmpty ? { allowEmpty: true } : {}) : { entries: [] };

@@ -204,6 +204,39 @@ metadata: {name: normal, namespace: a}
     ).toEqual([['Deployment/a/early'], ['Secret/a/normal'], ['ConfigMap/a/late']]);
   });
 
+  it('starts a wave only once everything of the wave before it is ready', () => {
+    const plan = planLayers(
+      objects(`
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: a, annotations: {ferry.dev/wave: "-1"}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: schema, namespace: a, annotations: {ferry.dev/wave: "-1"}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: a}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: a}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: seed, namespace: a, annotations: {ferry.dev/wave: "1"}}
+`),
+    );
+    expect(plan.layers.map((layer) => [layer.objects.map((o) => formatRef(refOf(o))), layer.waitFor.map(formatRef)])).toEqual([
+      [['ConfigMap/a/schema'], []],
+      [['Job/a/migrate'], []],
+      [['ConfigMap/a/settings'], ['ConfigMap/a/schema', 'Job/a/migrate']],
+      [['Deployment/a/api'], []],
+      [['Job/a/seed'], ['ConfigMap/a/settings', 'Deployment/a/api']],
+    ]);
+  });
+
   it.each([
     [
       'a 2-cycle',

@@ -3,9 +3,9 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { isJsonObject } from '../../objects.js';
+import { canonicalJson, isJsonObject } from '../../objects.js';
 import type { SourceFile, SourceTree } from '../../source/types.js';
-import { WAVE_ANNOTATION } from '../../well-known.js';
+import { FORCE_ANNOTATION, HOOK_RUN_ANNOTATION, WAVE_ANNOTATION } from '../../well-known.js';
 import type { RenderCache } from '../cache.js';
 import type { Capabilities } from '../cluster-facts.js';
 import { RenderError, type RenderProblem } from '../errors.js';
@@ -179,7 +179,26 @@ function readOutput(output: string, layout: ChartLayout, limits: ParseLimits): R
       rendered.documents.push({ file, document });
     }
   }
+  rerunHooks(rendered.documents.map((item) => item.document.value));
   return rendered;
+}
+
+/**
+ * before-hook-creation: a hook Job is deleted and created again for each release, so it runs
+ * again. Its pod template carries a digest of the whole release and the Job `ferry.dev/force`:
+ * any change of the release changes the template, which makes apply recreate the Job; an
+ * unchanged release leaves it alone, as it leaves everything else.
+ */
+function rerunHooks(values: unknown[]): void {
+  const release = createHash('sha256').update(canonicalJson(values)).digest('hex').slice(0, 16);
+  for (const value of values) {
+    const hook = helmHookOf(value);
+    if (hook?.action !== 'run' || !hook.deletePolicies.includes('before-hook-creation')) continue;
+    const spec = isJsonObject(value) && isJsonObject(value.spec) ? value.spec : undefined;
+    if (!spec || !isJsonObject(spec.template)) continue;
+    annotate(spec.template, HOOK_RUN_ANNOTATION, release);
+    annotate(value, FORCE_ANNOTATION, 'true');
+  }
 }
 
 /** The tree paths of the values files, each checked to exist; a missing one is a problem at the chart. */
