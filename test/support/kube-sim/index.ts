@@ -15,6 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { StorageClassSpec } from './controllers.js';
 import type { ServedKind } from './discovery.js';
+import { SYSTEM_MASTERS } from './rbac/index.js';
 import { SimApiServer, type FaultSpec, type RecordedRequest } from './server.js';
 import { profileFor, type KubeVersion } from './versions.js';
 
@@ -32,13 +33,48 @@ export interface KubeSimOptions {
    */
   version?: KubeVersion;
   tls?: boolean;
+  /**
+   * The bearer token of the kubeconfig the simulator writes (`kubeconfigPath`, `token`; random by
+   * default). It authenticates as `kubernetes-admin` in the group `system:masters`, which passes
+   * every authorization and RBAC escalation check (the privileged-groups authorizer, as on a real
+   * cluster), and may impersonate anyone.
+   */
   token?: string;
+  /**
+   * Further users with static bearer tokens (as `--token-auth-file` issues them): each is its
+   * `name`, its `groups` and `system:authenticated`, and may do what the RBAC objects in the
+   * simulator bind to it — nothing but discovery, `/version` and self-reviews at the start. Their
+   * credentials: `sim.credentials(name)`. More can be added later with `sim.addUser`.
+   */
+  users?: SimUserSpec[];
+  /**
+   * Service accounts with bearer tokens: each authenticates as
+   * `system:serviceaccount:<namespace>:<name>` in `system:serviceaccounts`,
+   * `system:serviceaccounts:<namespace>` and `system:authenticated` — while the ServiceAccount
+   * object exists (create it first, as a real token needs its account), and 401 otherwise.
+   * Credentials: `sim.credentials('system:serviceaccount:<namespace>:<name>')`, or later
+   * `sim.addServiceAccountToken(namespace, name)`.
+   */
+  serviceAccounts?: SimServiceAccountSpec[];
+  /**
+   * Whether a request without an `Authorization` header is `system:anonymous` in
+   * `system:unauthenticated` (default `true`, as kube-apiserver's `--anonymous-auth`): it may read
+   * `/version` and health endpoints and gets 403 elsewhere. `false` answers such requests 401.
+   * A token the simulator did not issue is 401 either way.
+   */
+  anonymous?: boolean;
   /** How long a new CRD takes to become Established (default 50 ms). */
   crdEstablishDelayMs?: number;
   /** How long controllers take to act on a change: workload status, claim binding (default 50 ms). */
   controllerDelayMs?: number;
   /** How long a Deployment with a broken image takes to report ProgressDeadlineExceeded. */
   progressDeadlineMs?: number;
+  /**
+   * Requests refused with 403 whatever RBAC says, even for `system:masters` (matched on the
+   * request's verb, resource without subresource, and namespace; each field optional). A blunt
+   * fault mode for "the agent may not …"; to model real permissions, use `users` or
+   * `serviceAccounts` with RBAC objects instead.
+   */
   forbidden?: Array<{ verb?: string; resource?: string; namespace?: string }>;
   /**
    * StorageClass objects the cluster starts with. A claim that names none gets the one marked
@@ -60,14 +96,52 @@ export interface KubeSimOptions {
   concurrentStatusWrites?: boolean;
 }
 
+/** A user with a static token (see `KubeSimOptions.users`). */
+export interface SimUserSpec {
+  name: string;
+  groups?: string[];
+  /** Random when not given. */
+  token?: string;
+}
+
+/** A service account with a token (see `KubeSimOptions.serviceAccounts`). */
+export interface SimServiceAccountSpec {
+  namespace: string;
+  name: string;
+  /** Random when not given. */
+  token?: string;
+}
+
+/** How to be one user of the simulator. */
+export interface SimCredentials {
+  /** The user name the token authenticates as (`system:serviceaccount:<ns>:<name>` for a service account). */
+  user: string;
+  /** Its groups, `system:authenticated` included. */
+  groups: string[];
+  token: string;
+  /** A kubeconfig for this user alone (default namespace `default`), removed by `stop()`. */
+  kubeconfigPath: string;
+}
+
+/** The user the default token authenticates as. */
+export const SUPERUSER = 'kubernetes-admin';
+
 export interface KubeSim {
   url: string;
+  /** The superuser's token (`kubernetes-admin`, `system:masters`), also in `kubeconfigPath`. */
   token: string;
   version: KubeVersion;
   kubeconfigPath: string;
   kubeconfigYaml: string;
+  /** Every request, with the user it acted as (`user`, after impersonation). */
   requests: RecordedRequest[];
   resetRequests(): void;
+  /** Issues a static token for another user (see `KubeSimOptions.users`). */
+  addUser(user: SimUserSpec): SimCredentials;
+  /** Issues a token of a service account, valid while that ServiceAccount exists (see `KubeSimOptions.serviceAccounts`). */
+  addServiceAccountToken(namespace: string, name: string, token?: string): SimCredentials;
+  /** The credentials of a user given in the options or added since, by user name. */
+  credentials(user: string): SimCredentials;
   countRequests(filter?: { verb?: string; method?: string; resource?: string }): number;
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
@@ -84,7 +158,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const token = options.token ?? randomBytes(16).toString('hex');
   const version = options.version ?? '1.32';
   const api = new SimApiServer({
-    token,
+    anonymous: options.anonymous ?? true,
     profile: profileFor(version),
     controllers: {
       delayMs: options.controllerDelayMs ?? 50,
@@ -108,6 +182,26 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml);
 
+  const issued = new Map<string, SimCredentials>();
+  const credentialsOf = (user: { name: string; groups: string[] }, userToken: string): SimCredentials => {
+    const path = join(dir, `kubeconfig-${issued.size + 1}`);
+    writeFileSync(path, kubeconfigFor(url, userToken, options.tls ? ca.toString('base64') : undefined));
+    const credentials = { user: user.name, groups: user.groups, token: userToken, kubeconfigPath: path };
+    issued.set(user.name, credentials);
+    return credentials;
+  };
+  const addUser = (spec: SimUserSpec) => {
+    const userToken = spec.token ?? randomBytes(16).toString('hex');
+    return credentialsOf(api.rbac.authenticator.issueStatic(userToken, spec.name, spec.groups), userToken);
+  };
+  const addServiceAccountToken = (namespace: string, name: string, given?: string) => {
+    const userToken = given ?? randomBytes(16).toString('hex');
+    return credentialsOf(api.rbac.authenticator.issueServiceAccount(userToken, namespace, name), userToken);
+  };
+  api.rbac.authenticator.issueStatic(token, SUPERUSER, [SYSTEM_MASTERS]);
+  for (const user of options.users ?? []) addUser(user);
+  for (const account of options.serviceAccounts ?? []) addServiceAccountToken(account.namespace, account.name, account.token);
+
   const kindOf = (apiVersion: string, kind: string): ServedKind => {
     const [group, groupVersion] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
     const served = api.kindsServed().find((k) => k.group === group && k.version === groupVersion && k.kind === kind);
@@ -126,6 +220,13 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     kubeconfigYaml,
     requests: api.requests,
     resetRequests: () => void api.requests.splice(0),
+    addUser,
+    addServiceAccountToken,
+    credentials: (user) => {
+      const credentials = issued.get(user);
+      if (!credentials) throw new Error(`simulator: no token was issued for ${user}`);
+      return credentials;
+    },
     countRequests: (filter = {}) =>
       api.requests.filter((r) => (!filter.verb || r.verb === filter.verb) && (!filter.method || r.method === filter.method) && (!filter.resource || r.resource === filter.resource)).length,
     injectFault: (fault) => api.injectFault(fault),

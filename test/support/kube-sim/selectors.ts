@@ -44,3 +44,26 @@ export function matchesFields(object: Obj, selector: string | null): boolean {
     return op === '!=' ? String(actual ?? '') !== value : String(actual ?? '') === value;
   });
 }
+
+/** A metav1.LabelSelector object (matchLabels and matchExpressions) against a label set; an empty selector matches everything. */
+export function labelSelectorMatches(selector: Obj | undefined, labels: Record<string, string> = {}): boolean {
+  if (!selector) return false;
+  const matchLabels = (selector.matchLabels ?? {}) as Record<string, string>;
+  if (!Object.entries(matchLabels).every(([key, value]) => labels[key] === value)) return false;
+  return ((selector.matchExpressions ?? []) as Obj[]).every((expression) => {
+    const present = Object.hasOwn(labels, expression.key);
+    const values = (expression.values ?? []) as string[];
+    switch (expression.operator) {
+      case 'In':
+        return present && values.includes(labels[expression.key] as string);
+      case 'NotIn':
+        return !present || !values.includes(labels[expression.key] as string);
+      case 'Exists':
+        return present;
+      case 'DoesNotExist':
+        return !present;
+      default:
+        return false;
+    }
+  });
+}

@@ -1,7 +1,7 @@
 /**
- * The REST protocol of kube-apiserver over plain Node HTTP(S): authentication, fault injection,
- * request accounting, and routing to discovery (discovery.ts), OpenAPI (openapi.ts), reads
- * (lists.ts, watch.ts) and writes (writes.ts). What the simulated cluster does on its own lives
+ * The REST protocol of kube-apiserver over plain Node HTTP(S): fault injection, request
+ * accounting, authentication, impersonation and authorization (rbac/), and routing to discovery
+ * (discovery.ts), OpenAPI (openapi.ts), reads (lists.ts, watch.ts) and writes (writes.ts). What the simulated cluster does on its own lives
  * in controllers.ts; what differs between Kubernetes versions in versions.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import { CrdRegistry } from './crds.js';
 import { AGGREGATED_DISCOVERY, aggregatedDiscovery, apiGroup, apiVersions, groupList, resourceList, wantsAggregatedDiscovery, type ServedKind } from './discovery.js';
 import { listObjects, partialObjectMetadata, representationOf } from './lists.js';
 import { builtinDocuments, customDocument, documentPath, openApiIndex } from './openapi.js';
+import { AGGREGATION_CONTROLLER, bootstrapPolicy, Rbac, type UserInfo } from './rbac/index.js';
 import { ApiFailure, fail } from './status.js';
 import { Store } from './store.js';
 import type { FieldValidation, VersionProfile } from './versions.js';
@@ -26,6 +27,8 @@ export interface RecordedRequest {
   status: number;
   verb: string;
   resource?: string;
+  /** The user the request acted as (after impersonation); unset when it was refused before. */
+  user?: string;
 }
 
 export interface FaultSpec {
@@ -41,10 +44,11 @@ export interface FaultSpec {
 }
 
 export interface SimBehaviour {
-  token: string;
   profile: VersionProfile;
   controllers: ControllerOptions;
   forbidden: Array<{ verb?: string; resource?: string; namespace?: string }>;
+  /** Whether requests without credentials are `system:anonymous` (true) or refused with 401. */
+  anonymous: boolean;
 }
 
 interface Answer {
@@ -61,11 +65,13 @@ export class SimApiServer {
   readonly requests: RecordedRequest[] = [];
   readonly crds: CrdRegistry;
   readonly writes: Writes;
+  readonly rbac: Rbac;
   private readonly controllers: Controllers;
   private readonly profile: VersionProfile;
   private faults: Array<FaultSpec & { remaining: number }> = [];
   /** Open watches, each by the function that ends it. */
   private readonly watches = new Set<() => void>();
+  private stopAggregation: () => void = () => undefined;
   private clusterIPs = 1;
   private nodePorts = 0;
 
@@ -83,6 +89,15 @@ export class SimApiServer {
     this.writes.afterWrite = (kind, object, previous) => this.controllers.onWrite(kind, object, previous);
     this.writes.admit = (kind, object) => {
       if (kind.kind === 'PersistentVolumeClaim') this.controllers.admitClaim(object);
+    };
+    this.rbac = new Rbac(this.store, {
+      anonymous: behaviour.anonymous,
+      impersonateUid: this.profile.version !== '1.19',
+      denied: (attributes) =>
+        behaviour.forbidden.some((rule) => (!rule.verb || rule.verb === attributes.verb) && (!rule.resource || rule.resource === attributes.resource) && (!rule.namespace || rule.namespace === attributes.namespace)),
+    });
+    this.writes.storagePolicy = ({ kind, object, previous, request, namespace, requestName }) => {
+      if (kind.group === 'rbac.authorization.k8s.io') this.rbac.checkWrite({ user: request.user, resource: kind.plural, namespace, requestName, object, previous });
     };
     this.seed();
   }
@@ -104,6 +119,14 @@ export class SimApiServer {
       };
       this.writes.create(storageClasses, JSON.stringify(object), undefined, system);
     }
+    for (const object of bootstrapPolicy()) {
+      const [group, version] = (object.apiVersion as string).split('/') as [string, string];
+      this.writes.create(this.kindFor(group, version, `${String(object.kind).toLowerCase()}s`) as ServedKind, JSON.stringify(object), undefined, system);
+    }
+    const clusterRoles = this.kindFor('rbac.authorization.k8s.io', 'v1', 'clusterroles') as ServedKind;
+    // Since 1.21 the controller writes aggregated rules with a forced server-side apply.
+    const operation = this.profile.version === '1.19' ? 'Update' : 'Apply';
+    this.stopAggregation = this.rbac.startAggregation((role, rules) => void this.writes.controllerWrite(clusterRoles, role, { ...role, rules }, AGGREGATION_CONTROLLER, undefined, operation));
   }
 
   injectFault(fault: FaultSpec): void {
@@ -115,6 +138,7 @@ export class SimApiServer {
   }
 
   stop(): void {
+    this.stopAggregation();
     for (const end of [...this.watches]) end();
     this.controllers.stop();
   }
@@ -142,11 +166,13 @@ export class SimApiServer {
         return;
       }
       if (fault?.status) throw fail.injected(fault.status, fault.retryAfterSeconds);
-      if (request.headers.authorization !== `Bearer ${this.behaviour.token}`) throw fail.unauthorized();
+      // As the real filter chain: authentication, impersonation, authorization, then the handler.
+      const user = this.rbac.identify(request.headers.authorization, request.rawHeaders, request.url ?? '/');
+      record.user = user.name;
+      this.rbac.require(user, record.method, url.pathname, url.searchParams);
       if (record.verb === 'watch') {
         const route = this.routeOf(url.pathname);
         if (route.name) throw fail.methodNotAllowed();
-        this.checkForbidden('watch', route);
         record.status = 200;
         serveWatch(this.store, route, url.searchParams, request, response, {
           serve: (object) => this.writes.serve(route.kind, object),
@@ -158,7 +184,7 @@ export class SimApiServer {
         });
         return;
       }
-      const answer = this.route(record, url, request, body, contentType ?? '');
+      const answer = this.route(record, url, request, body, contentType ?? '', user);
       record.status = answer.status;
       send(response, answer.status, answer.payload, answer.headers);
     } catch (error) {
@@ -187,7 +213,7 @@ export class SimApiServer {
     record.verb = verbOf(record.method, route, url.searchParams);
   }
 
-  private route(record: RecordedRequest, url: URL, request: IncomingMessage, body: string, contentType: string): Answer {
+  private route(record: RecordedRequest, url: URL, request: IncomingMessage, body: string, contentType: string, user: UserInfo): Answer {
     const segments = segmentsOf(url.pathname);
     const accept = request.headers.accept;
     if (url.pathname === '/version') return { status: 200, payload: this.profile.info };
@@ -216,7 +242,6 @@ export class SimApiServer {
     }
     const route = this.routeOf(url.pathname);
     const verb = verbOf(record.method, route, url.searchParams);
-    this.checkForbidden(verb, route);
     const params = url.searchParams;
     const representation = representationOf(accept);
     switch (verb) {
@@ -232,16 +257,16 @@ export class SimApiServer {
         return { status: 200, payload: list, ...(representation === 'metadata' ? { headers: { 'Content-Type': PARTIAL_METADATA_LIST } } : {}) };
       }
       case 'create': {
-        const write = this.writeRequest(params, request);
+        const write = this.writeRequest(params, request, user);
         const created = this.writes.create(route.kind, body, route.namespace, write);
         return withWarnings(201, this.writes.serve(route.kind, created), write);
       }
       case 'update': {
-        const write = this.writeRequest(params, request);
+        const write = this.writeRequest(params, request, user);
         return withWarnings(200, this.writes.serve(route.kind, this.writes.update(route, body, write)), write);
       }
       case 'patch': {
-        const write = this.writeRequest(params, request);
+        const write = this.writeRequest(params, request, user);
         if (contentType.split(';')[0]?.trim() === 'application/apply-patch+yaml') {
           const { object, created } = this.writes.apply(route, body, params.get('force') === 'true', write);
           return withWarnings(created ? 201 : 200, this.writes.serve(route.kind, object), write);
@@ -256,13 +281,13 @@ export class SimApiServer {
   }
 
   /** What a write request asks for: dry run, field validation, and who the writer is. */
-  private writeRequest(params: URLSearchParams, request: IncomingMessage): WriteRequest {
+  private writeRequest(params: URLSearchParams, request: IncomingMessage, user: UserInfo): WriteRequest {
     const asked = params.get('fieldValidation');
     const fieldValidation: FieldValidation = this.profile.fieldValidation.honoured && (asked === 'Strict' || asked === 'Warn' || asked === 'Ignore') ? asked : this.profile.fieldValidation.default;
     const userAgent = String(request.headers['user-agent'] ?? '');
     // The manager is the fieldManager parameter, or the User-Agent up to its first '/'.
     const manager = params.get('fieldManager') ?? (userAgent.split('/')[0] || 'unknown');
-    return { dryRun: params.get('dryRun') === 'All', fieldValidation, manager, managerNamed: Boolean(params.get('fieldManager')), warnings: [] };
+    return { dryRun: params.get('dryRun') === 'All', fieldValidation, manager, managerNamed: Boolean(params.get('fieldManager')), warnings: [], user };
   }
 
   private openApi(segments: string[]): Answer {
@@ -337,16 +362,6 @@ export class SimApiServer {
   private kindsOf(group: string, version: string): ServedKind[] {
     const builtin = this.profile.kinds.filter((kind) => kind.group === group && kind.version === version);
     return [...builtin, ...this.crds.kindsOf(group, version)];
-  }
-
-  private checkForbidden(verb: string, route: Route): void {
-    const denied = this.behaviour.forbidden.some(
-      (rule) =>
-        (!rule.verb || rule.verb === verb) &&
-        (!rule.resource || rule.resource === route.kind.plural) &&
-        (!rule.namespace || rule.namespace === route.namespace),
-    );
-    if (denied) throw fail.forbidden(verb, route.kind, route.namespace);
   }
 
   private takeFault(record: RecordedRequest, path: string): FaultSpec | undefined {

@@ -1,4 +1,7 @@
-/** Status bodies exactly as kube-apiserver writes them (see test/fixtures/kube-apiserver-<version>/case-*.json). */
+/**
+ * Status bodies exactly as kube-apiserver writes them (see test/fixtures/kube-apiserver-<version>/case-*.json).
+ * Forbidden, with its many wordings, is rbac/forbidden.ts's.
+ */
 import { qualifiedKind, qualifiedResource, type SimKind } from './kinds.js';
 
 export interface Cause {
@@ -58,16 +61,6 @@ export const fail = {
   /** A group version the server does not serve (case-create-removed-api-policy-v1beta1.json). */
   notServed: () => new ApiFailure(404, status(404, 'NotFound', 'the server could not find the requested resource', {})),
   unauthorized: () => new ApiFailure(401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }),
-  forbidden: (verb: string, kind: SimKind, namespace: string | undefined) =>
-    new ApiFailure(
-      403,
-      status(
-        403,
-        'Forbidden',
-        `${qualifiedResource(kind)} is forbidden: User "limited" cannot ${verb} resource "${kind.plural}" in API group "${kind.group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`,
-        { kind: kind.plural },
-      ),
-    ),
   /** The Status of a watch ERROR event when the requested resourceVersion was compacted away. */
   expired: (requested: number, oldest: number) => status(410, 'Expired', `too old resource version: ${requested} (${oldest})`),
   pageNotFound: () => new ApiFailure(404, '404 page not found\n'),

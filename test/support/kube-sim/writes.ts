@@ -21,6 +21,7 @@ import { builtinSchema, type SchemaView } from './schema.js';
 import { goStringSlice } from './go-format.js';
 import { ApiFailure, fail, type Cause } from './status.js';
 import type { Store } from './store.js';
+import type { UserInfo } from './rbac/index.js';
 import { validateObject, validateUpdate } from './validation.js';
 import type { FieldValidation, VersionProfile } from './versions.js';
 
@@ -44,6 +45,20 @@ export interface WriteRequest {
   managerNamed?: boolean;
   /** `Warning` header values the answer carries (filled in by the write). */
   warnings: string[];
+  /** Who writes (after impersonation); undefined for the server's own writes. */
+  user?: UserInfo;
+}
+
+/** A write as the storage layer's policy sees it, before validation (RBAC checks escalation here). */
+export interface StoragePolicyCheck {
+  kind: ServedKind;
+  object: Obj;
+  /** The stored object an update changes; undefined for a create. */
+  previous: Obj | undefined;
+  request: WriteRequest;
+  /** The request's namespace and the object name in its URL (empty for a create). */
+  namespace: string;
+  requestName: string;
 }
 
 /** Called after every stored write, so controllers can react. */
@@ -53,6 +68,8 @@ export class Writes {
   afterWrite: AfterWrite = () => undefined;
   /** Mutating admission: changes made after the field manager ran, which nobody owns. */
   admit: (kind: ServedKind, object: Obj) => void = () => undefined;
+  /** The policy of a resource's own storage (RBAC's escalation check); throws to refuse the write. */
+  storagePolicy: (check: StoragePolicyCheck) => void = () => undefined;
 
   constructor(
     private readonly profile: VersionProfile,
@@ -82,6 +99,7 @@ export class Writes {
   update(route: Route, body: string, request: WriteRequest): Obj {
     const current = this.mustGet(route);
     const incoming = this.decode(route.kind, body, request);
+    this.checkPolicy(route, incoming, current, request);
     if (incoming.metadata?.resourceVersion && incoming.metadata.resourceVersion !== current.metadata.resourceVersion) {
       throw fail.conflict(route.kind, route.name as string);
     }
@@ -108,6 +126,7 @@ export class Writes {
     const { value, unknown } = dropUnknownFields(patched, this.schemaOf(route.kind));
     this.judge(unknown.map((path) => `unknown field "${path}"`), request, (problems) => fail.strictPatch(JSON.stringify(patched), problems));
     const next = value as Obj;
+    this.checkPolicy(route, next, current, request);
     if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) {
       throw fail.conflict(route.kind, route.name as string);
     }
@@ -136,9 +155,10 @@ export class Writes {
     const current = this.store.get(route.kind, route.namespace, route.name as string);
     if (!current) {
       applied.metadata = { ...applied.metadata, name: route.name };
-      return { object: this.createObject(route.kind, structuredClone(applied), route.namespace, request, { applied }), created: true };
+      return { object: this.createObject(route.kind, structuredClone(applied), route.namespace, request, { applied, requestName: route.name as string }), created: true };
     }
     const merged = mergeApplied(this.serve(route.kind, current), applied, view, request.manager, force);
+    this.checkPolicy(route, merged, current, request);
     return { object: this.write(route, current, merged, request, { applied }), created: false };
   }
 
@@ -178,9 +198,9 @@ export class Writes {
    * A controller's write (as `manager`, through `subresource` when given), with managedFields and
    * a new resourceVersion; undefined when nothing changed (the server writes nothing then).
    */
-  controllerWrite(kind: ServedKind, current: Obj, next: Obj, manager: string, subresource: string | undefined): Obj | undefined {
+  controllerWrite(kind: ServedKind, current: Obj, next: Obj, manager: string, subresource: string | undefined, operation: 'Update' | 'Apply' = 'Update'): Obj | undefined {
     const candidate = { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } };
-    setManagedFields(candidate, nextManagedFields(current.metadata.managedFields, current, candidate, this.schemaOf(kind), this.writeFor(kind, manager, subresource), { zero: {} }));
+    setManagedFields(candidate, nextManagedFields(current.metadata.managedFields, current, candidate, this.schemaOf(kind), this.writeFor(kind, manager, subresource, operation), { zero: {} }));
     if (isDeepStrictEqual(current, candidate)) return undefined;
     candidate.metadata.resourceVersion = this.store.nextResourceVersion();
     this.store.put(kind, candidate);
@@ -213,7 +233,7 @@ export class Writes {
     if (request.fieldValidation === 'Warn') request.warnings.push(...problems.map((problem) => `299 - ${JSON.stringify(problem)}`));
   }
 
-  private createObject(kind: ServedKind, input: Obj, namespace: string | undefined, request: WriteRequest, options: { applied?: Obj } = {}): Obj {
+  private createObject(kind: ServedKind, input: Obj, namespace: string | undefined, request: WriteRequest, options: { applied?: Obj; requestName?: string } = {}): Obj {
     const object = input;
     object.apiVersion = groupVersionOf(kind);
     object.metadata ??= {};
@@ -239,6 +259,7 @@ export class Writes {
     if (kind.generation) object.metadata.generation = 1;
     if (kind.statusSubresource) delete object.status;
     this.admit(kind, object);
+    this.storagePolicy({ kind, object, previous: undefined, request, namespace: namespace ?? '', requestName: options.requestName ?? '' });
     prepareForCreate(object, this.profile.version, this.allocate);
     const causes = validateObject(object, this.profile);
     if (causes.length > 0) throw fail.invalid(kind, object.metadata.name ?? '', causes);
@@ -291,6 +312,10 @@ export class Writes {
     this.store.put(kind, next);
     if (route.subresource !== 'status') this.afterWrite(kind, next, current, request);
     return next;
+  }
+
+  private checkPolicy(route: Route, object: Obj, previous: Obj, request: WriteRequest): void {
+    this.storagePolicy({ kind: route.kind, object, previous, request, namespace: route.namespace ?? '', requestName: route.name ?? '' });
   }
 
   private writeFor(kind: ServedKind, manager: string, subresource: string | undefined, operation: 'Update' | 'Apply' = 'Update') {
