@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../log/index.js';
-import { KubeClient } from '../kube/index.js';
+import type { KubeClient } from '../kube/index.js';
 import { GitSource } from '../source/index.js';
 import { Agent, type OutcomeListener } from './agent.js';
 import { startHttpServer, type AgentHttpServer } from './http-server.js';
@@ -21,6 +21,8 @@ export interface RunAgentOptions {
   onOutcome?: OutcomeListener;
   /** Called when shutting down (flush notifications …). */
   onShutdown?: () => Promise<void>;
+  /** Watch managed objects so hand edits are corrected within seconds (default true). */
+  watchManagedObjects?: boolean;
 }
 
 export interface RunningAgent {
@@ -45,6 +47,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
     ...(options.failureBackoffMs ? { failureBackoffMs: options.failureBackoffMs } : {}),
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+    ...(options.watchManagedObjects === false ? { watchManagedObjects: false } : {}),
   });
   let elector: LeaderElector | undefined;
   let leaseClient: KubeClient | undefined;
@@ -54,7 +57,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     // The Lease on a connection of its own: renewals never wait behind sync traffic in the
     // main client's request queue. No retries of its own (the elector retries every retry
     // period) and a timeout that leaves room for a second attempt before the renew deadline.
-    leaseClient = new KubeClient(options.client.config, { maxConcurrent: 2, retry: { maxRetries: 0 }, timeoutMs: Math.max(1000, Math.round(timings.renewDeadlineMs / 2)), logger: options.logger });
+    leaseClient = options.client.isolated({ maxConcurrent: 2, retry: { maxRetries: 0 }, timeoutMs: Math.max(1000, Math.round(timings.renewDeadlineMs / 2)), logger: options.logger });
     elector = new LeaderElector(
       leaseClient,
       { namespace, identity: identity ?? hostname(), ...timings },

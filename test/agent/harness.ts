@@ -25,7 +25,7 @@ export interface Bed {
   git: GitServer;
   cacheRoot: string;
   /** `client` is the agent's own KubeClient (its request stats tell what the agent sent). */
-  startAgent(options?: { identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number; maxConcurrent?: number }): Promise<RunningAgent & { client: KubeClient }>;
+  startAgent(options?: { identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number; maxConcurrent?: number; watchManagedObjects?: boolean }): Promise<RunningAgent & { client: KubeClient }>;
   client: KubeClient;
   stop(): Promise<void>;
 }
@@ -55,6 +55,7 @@ export async function startBed(options: { tls?: boolean } = {}): Promise<Bed> {
         concurrency: 4,
         resyncMs: options.resyncMs ?? 100,
         ...(options.failureBackoffMs ? { failureBackoffMs: options.failureBackoffMs } : {}),
+        ...(options.watchManagedObjects === false ? { watchManagedObjects: false } : {}),
         ...(options.leaderElection ? { leaderElection: { namespace: 'default', identity: options.identity ?? 'agent', leaseDurationMs: 1000 } } : {}),
         ...(options.notifications ? { onOutcome: options.notifications.onOutcome, onShutdown: () => options.notifications!.close() } : {}),
       });

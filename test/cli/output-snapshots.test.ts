@@ -20,7 +20,10 @@ const revisions: string[] = [];
 beforeAll(async () => {
   if (simOnly.skip) return;
   bed = await startBed();
-  await bed.startAgent({ identity: 'snapshots' });
+  // No managed-object watches: a watch (re)start prompts a recheck of Git at a moment of its
+  // own, which could apply the second commit before `ferry sync` asks for it. What the CLI
+  // prints is the subject here, not how fast the agent reacts (test/agent covers that).
+  await bed.startAgent({ identity: 'snapshots', watchManagedObjects: false });
   ns = await bed.cluster.newNamespace('snap');
   const repo = await bed.git.createRepo('shop');
   revisions.push(await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'one') }, 'first'));

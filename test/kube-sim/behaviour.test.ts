@@ -34,6 +34,15 @@ describe('the simulator’s behaviour', () => {
     const changed = await client.mergePatch(ref, { spec: { replicas: 3 } });
     expect(changed.metadata.generation).toBe(2);
     const unchanged = await client.mergePatch(ref, { spec: { replicas: 3 } });
+    expect(unchanged.metadata.generation).toBe(2);
+  });
+
+  it('keeps the resourceVersion when a write changes nothing', async () => {
+    // A ConfigMap: no controller writes its status between the two patches.
+    await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'noop', namespace: 'b' }, data: { a: '1' } } as KubeObject);
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'b', name: 'noop' };
+    const changed = await client.mergePatch(ref, { data: { a: '2' } });
+    const unchanged = await client.mergePatch(ref, { data: { a: '2' } });
     expect(unchanged.metadata.resourceVersion).toBe(changed.metadata.resourceVersion);
   });
 
