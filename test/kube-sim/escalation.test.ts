@@ -95,6 +95,20 @@ describe('writing a Role or ClusterRole', () => {
     await admin('DELETE', `/apis/${RBAC}/v1/clusterrolebindings/${name}-dangling`);
   });
 
+  it('needs all of cluster-admin to set or drop an aggregation rule, whatever the rules', async () => {
+    const ns = await leadNamespace([]);
+    const name = `lead-writes-clusterroles-${ns}`;
+    await create(clusterRole(name, [rule(['create', 'update'], RBAC, ['clusterroles'])]));
+    await create(clusterRoleBinding(name, name, [user('lead')]));
+    const aggregated = { ...clusterRole(`gatherer-${ns}`, []), aggregationRule: { clusterRoleSelectors: [{ matchLabels: { gather: ns } }] } };
+    const answer = await asLead('POST', pathOf(aggregated), aggregated);
+    expect(answer.body).toMatchObject({ message: `clusterroles.${RBAC} "gatherer-${ns}" is forbidden: must have cluster-admin privileges to use the aggregationRule`, details: { name: `gatherer-${ns}`, kind: 'clusterroles' } });
+    await create(aggregated);
+    const stored = (await admin('GET', `${pathOf(aggregated)}/gatherer-${ns}`)).body;
+    const { aggregationRule: _dropped, ...plain } = stored;
+    expect((await asLead('PUT', `${pathOf(aggregated)}/gatherer-${ns}`, plain)).status).toBe(403);
+  });
+
   it('is allowed whatever it grants to a writer that may escalate', async () => {
     const ns = await leadNamespace([writesRoles, rule(['escalate'], RBAC, ['roles'])]);
     const wanted = role(ns, 'anything', [rule(['*'], '*', ['*'])]);

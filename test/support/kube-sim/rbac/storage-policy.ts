@@ -3,7 +3,8 @@
  * is created or changed (also in a dry run, a patch or a server-side apply), after admission and
  * before validation:
  *
- * - a role's rules must be held by the writer, unless it may `escalate` roles/clusterroles;
+ * - a role's rules must be held by the writer, unless it may `escalate` roles/clusterroles, and
+ *   setting or changing an aggregation rule (it can gather anything) needs all of cluster-admin;
  * - a binding's role must be held by the writer, unless it may `bind` that role (by name, in the
  *   binding's namespace or cluster-wide);
  * - `system:masters` is exempt, and so is a change of nothing but ownerReferences and finalizers
@@ -23,6 +24,11 @@ type Obj = Record<string, any>;
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const ROLE_RESOURCES = new Set(['roles', 'clusterroles']);
 const BINDING_RESOURCES = new Set(['rolebindings', 'clusterrolebindings']);
+/** What an aggregation rule can gather: everything. */
+const FULL_AUTHORITY: PolicyRule[] = [
+  { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+  { verbs: ['*'], nonResourceURLs: ['*'] },
+];
 
 /** One write of an RBAC object, as the storage sees it. */
 export interface RbacWrite {
@@ -55,6 +61,10 @@ function checkRole(write: RbacWrite, user: UserInfo, policy: PolicySource, autho
   if (onlyGarbageCollectorFields(write)) return;
   const refusal = escalationRefusal(policy, user, write.namespace, (write.object.rules ?? []) as PolicyRule[]);
   if (refusal) throw refused(write, refusal);
+  const aggregates = (role: Obj | undefined) => ((role?.aggregationRule?.clusterRoleSelectors ?? []) as Obj[]).length > 0;
+  if (write.resource === 'clusterroles' && (aggregates(write.object) || aggregates(write.previous)) && escalationRefusal(policy, user, write.namespace, FULL_AUTHORITY)) {
+    throw refused(write, 'must have cluster-admin privileges to use the aggregationRule');
+  }
 }
 
 function checkBinding(write: RbacWrite, user: UserInfo, policy: PolicySource, authorize: Authorize): void {
