@@ -132,6 +132,7 @@ describe('who a request is', () => {
     const ns = await newNamespace();
     expect((await admin('POST', `/api/v1/namespaces/${ns}/configmaps`, configMap(ns, 'settings'))).status).toBe(201);
     expect(sim.requests.at(-1)).toMatchObject({ method: 'POST', user: 'kubernetes-admin', status: 201 });
+    expect(sim.credentials('kubernetes-admin')).toEqual({ user: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'], token: sim.token, kubeconfigPath: sim.kubeconfigPath });
   });
 
   it('answers 401 to a token nobody issued, and to no token when anonymous requests are off', async () => {

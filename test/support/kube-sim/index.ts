@@ -140,7 +140,7 @@ export interface KubeSim {
   addUser(user: SimUserSpec): SimCredentials;
   /** Issues a token of a service account, valid while that ServiceAccount exists (see `KubeSimOptions.serviceAccounts`). */
   addServiceAccountToken(namespace: string, name: string, token?: string): SimCredentials;
-  /** The credentials of a user given in the options or added since, by user name. */
+  /** The credentials of a user given in the options or added since, by user name (`kubernetes-admin` is the superuser's). */
   credentials(user: string): SimCredentials;
   countRequests(filter?: { verb?: string; method?: string; resource?: string }): number;
   injectFault(fault: FaultSpec): void;
@@ -198,7 +198,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     const userToken = given ?? randomBytes(16).toString('hex');
     return credentialsOf(api.rbac.authenticator.issueServiceAccount(userToken, namespace, name), userToken);
   };
-  api.rbac.authenticator.issueStatic(token, SUPERUSER, [SYSTEM_MASTERS]);
+  const superuser = api.rbac.authenticator.issueStatic(token, SUPERUSER, [SYSTEM_MASTERS]);
+  issued.set(SUPERUSER, { user: SUPERUSER, groups: superuser.groups, token, kubeconfigPath });
   for (const user of options.users ?? []) addUser(user);
   for (const account of options.serviceAccounts ?? []) addServiceAccountToken(account.namespace, account.name, account.token);
 
