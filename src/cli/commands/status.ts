@@ -8,7 +8,7 @@ import { ExpiredError, type KubeClient } from '../../kube/index.js';
 import { GITSYNC_API_VERSION, GITSYNC_KIND, connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import type { CliIO } from '../context.js';
 import { formatAge, formatTable, paint, parseOutputFormat, printData, type Column, type OutputFormat } from '../output.js';
-import { viewGitSync, type GitSyncStatusView } from '../gitsync-view.js';
+import { viewGitSync, type GitSyncStatusView } from '../../gitsync/index.js';
 
 const LIST_COLUMNS: Column<GitSyncStatusView>[] = [
   { header: 'NAMESPACE', value: (v) => v.namespace },

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
-import { ROLLBACK_TO_ANNOTATION } from '../../well-known.js';
-import { connect, getGitSync, gitSyncRef, globalOptions, namespaceOf } from '../cluster.js';
+import { resumeGitSync, suspendGitSync } from '../../gitsync/index.js';
+import type { KubeClient } from '../../kube/index.js';
+import { connect, globalOptions, namespaceOf } from '../cluster.js';
 import type { CliIO } from '../context.js';
 
 export function registerSuspend(program: Command, io: CliIO): void {
   registerGitSyncSwitch(program, io, {
     command: 'suspend',
     description: 'stop reconciling a GitSync (nothing is applied or corrected until resume)',
-    patch: { spec: { suspend: true } },
+    verb: suspendGitSync,
     done: 'suspended',
   });
 }
@@ -16,13 +17,17 @@ export function registerResume(program: Command, io: CliIO): void {
   registerGitSyncSwitch(program, io, {
     command: 'resume',
     description: 'resume a suspended GitSync, or release a rollback pin and follow Git again',
-    patch: { spec: { suspend: false }, metadata: { annotations: { [ROLLBACK_TO_ANNOTATION]: null } } },
+    verb: resumeGitSync,
     done: 'resumed',
   });
 }
 
-/** A command that merge-patches one existing GitSync and says so, as `kubectl` verbs do. */
-function registerGitSyncSwitch(program: Command, io: CliIO, spec: { command: string; description: string; patch: Record<string, unknown>; done: string }): void {
+/** A command that switches one existing GitSync and says so, as `kubectl` verbs do. */
+function registerGitSyncSwitch(
+  program: Command,
+  io: CliIO,
+  spec: { command: string; description: string; verb: (client: KubeClient, namespace: string, name: string) => Promise<void>; done: string },
+): void {
   program
     .command(spec.command)
     .description(spec.description)
@@ -31,9 +36,7 @@ function registerGitSyncSwitch(program: Command, io: CliIO, spec: { command: str
       const options = globalOptions(command);
       const client = connect(options);
       const namespace = namespaceOf(options, client);
-      // A clear NotFound first: a merge patch of a missing object would say less.
-      await getGitSync(client, namespace, name);
-      await client.mergePatch(gitSyncRef(namespace, name), spec.patch);
+      await spec.verb(client, namespace, name);
       io.stdout.write(`gitsync.ferry.dev/${name} ${spec.done}\n`);
     });
 }

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { REQUESTED_AT_ANNOTATION } from '../../well-known.js';
 import { FerryError } from '../../errors.js';
 import { sleep } from '../../sleep.js';
 import { isJsonObject } from '../../objects.js';
 import { parseDuration } from '../../sync/index.js';
-import { connect, getGitSync, gitSyncRef, globalOptions, namespaceOf } from '../cluster.js';
+import { requestSync, viewGitSync } from '../../gitsync/index.js';
+import { connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
-import { viewGitSync } from '../gitsync-view.js';
 
 export function registerSync(program: Command, io: CliIO): void {
   program
@@ -20,9 +19,7 @@ export function registerSync(program: Command, io: CliIO): void {
       const options = globalOptions(command);
       const client = connect(options);
       const namespace = namespaceOf(options, client);
-      await getGitSync(client, namespace, name);
-      const requestedAt = new Date().toISOString();
-      await client.mergePatch(gitSyncRef(namespace, name), { metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: requestedAt } } });
+      const requestedAt = await requestSync(client, namespace, name);
       if (!flags.wait) {
         io.stdout.write(`gitsync.ferry.dev/${name} sync requested\n`);
         return;
