@@ -1,4 +1,5 @@
 import type { KubeObject } from '../objects.js';
+import { isJsonObject } from '../objects.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { scrubSecrets } from '../log/index.js';
@@ -47,12 +48,16 @@ export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: R
     const pin = request.rollbackTo ? await resolvePin(client, namespace, name, request.rollbackTo) : undefined;
     pinnedRevision = pin ? `entry ${pin.number} (${shortRevision(pin.revision)})` : undefined;
     const labels = { namespace, name };
+    const status = isJsonObject(gitsync.status) ? gitsync.status : {};
+    // A request no run has handled yet: someone asked for this sync, so drift is corrected even with self-heal off.
+    const asked = request.requestedAt !== undefined && request.requestedAt !== status.lastHandledRequestedAt;
     outcome = await reconcile(settings, { client, git: deps.git, logger: deps.logger }, {
       signal,
       onEvent: (event) => {
         if (event.type === 'source') deps.metrics.gitFetchDuration.observe(labels, (Date.now() - started) / 1000);
       },
       ...(pin ? { pinnedEntry: pin.number } : {}),
+      ...(asked ? { correctDrift: true } : {}),
       ...(deps.healthPollMs ? { pollIntervalMs: deps.healthPollMs } : {}),
     });
   } catch (error) {

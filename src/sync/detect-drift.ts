@@ -39,7 +39,7 @@ export async function detectDrift(run: ReconcileRun, decision: Decision & { isNe
   if (drift.length === 0 && entries.every((e) => e.action === 'unchanged' || collected.has(objectKey(e.ref)))) {
     return finish(run, { ...common, ...health, result: 'Unchanged', reason: heldBack ?? SyncReason.Unchanged, message: unchangedMessage(desired.revision, heldBack, decision.revision), changes: entries });
   }
-  if (!settings.selfHeal || options.dryRun) {
+  if ((!settings.selfHeal && !options.correctDrift) || options.dryRun) {
     return finish(run, { ...common, ...health, result: options.dryRun ? 'DryRun' : 'Drifted', reason: options.dryRun ? SyncReason.DryRun : SyncReason.DriftDetected, message: driftMessage(drift), changes: entries });
   }
 

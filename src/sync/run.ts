@@ -29,6 +29,11 @@ export type SyncEvent =
 export interface SyncOptions {
   /** Compute and validate everything (server dry-run), write nothing. */
   dryRun?: boolean;
+  /**
+   * Correct drift even when `selfHeal` is off: someone asked for this sync (`ferry sync`, the
+   * UI's "Sync now"). `selfHeal` governs what the agent does on its own, not what a person asks.
+   */
+  correctDrift?: boolean;
   /** Apply a revision even though it failed before. */
   retryFailedRevision?: boolean;
   /** Apply this history entry (a `ferry rollback --to N` pin) instead of what Git says. */

@@ -107,6 +107,23 @@ describe('the agent, end to end', () => {
     await eventually(async () => conditionOf(await getGitSync(ns, 'watch'), 'Drifted')?.status === 'False');
   });
 
+  it('corrects drift that self-heal off only reported when someone asks for a sync (ferry sync, the UI\'s Sync now)', async () => {
+    const ns = await bed.cluster.newNamespace('agent');
+    const repo = await bed.git.createRepo(ns);
+    const sha = await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'git') });
+    await bed.client.create(gitSync(ns, 'asked', repo.url, { selfHeal: false }));
+    await eventually(async () => (await status(ns, 'asked')).lastAppliedRevision === sha);
+    await bed.client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' }, { data: { value: 'by-hand' } });
+    await eventually(async () => conditionOf(await getGitSync(ns, 'asked'), 'Drifted')?.status === 'True');
+    await cli(['sync', 'asked', '-n', ns, '--wait', '--interval', '100ms']);
+    expect(((await bed.client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' })).data as Record<string, string> | undefined)?.value).toBe('git');
+    expect(conditionOf(await getGitSync(ns, 'asked'), 'Drifted')).toMatchObject({ status: 'False', reason: 'DriftCorrected' });
+    // Left alone again, a new hand edit is only reported, as self-heal off says.
+    await bed.client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' }, { data: { value: 'by-hand-again' } });
+    await eventually(async () => conditionOf(await getGitSync(ns, 'asked'), 'Drifted')?.status === 'True');
+    expect(((await bed.client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' })).data as Record<string, string> | undefined)?.value).toBe('by-hand-again');
+  });
+
   it('accepts push webhooks with valid signatures only', async () => {
     const ns = await bed.cluster.newNamespace('agent');
     const repo = await bed.git.createRepo(ns);
