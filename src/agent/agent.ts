@@ -1,14 +1,14 @@
 import type { KubeObject } from '../objects.js';
-import { formatRef } from '../objects.js';
+import { formatRef, isJsonObject } from '../objects.js';
 import { describeError } from '../errors.js';
 import { GITSYNC_API_VERSION, GITSYNC_FINALIZER, GITSYNC_KIND } from '../well-known.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
 import type { GitSource } from '../source/index.js';
-import type { SyncOutcome, SyncSettings } from '../sync/index.js';
+import { syncIdentity, type SyncOutcome, type SyncSettings, type TenancyPolicy } from '../sync/index.js';
 import { recordEvent } from './events.js';
-import { addFinalizer, finalizeGitSync, hasFinalizer, isBeingDeleted } from './finalizer.js';
+import { addFinalizer, finalizeGitSync, hasFinalizer, isBeingDeleted, type PruneIdentity } from './finalizer.js';
 import { GitSyncIntake, gitSyncKey } from './gitsync-intake.js';
 import { ManagedObjectWatcher, kindKey, type KindRef, type ObjectChange } from './live-watch.js';
 import { managedKindsOf, managedKindsOfAll } from './managed-kinds.js';
@@ -54,6 +54,8 @@ export interface AgentOptions {
   healthPollMs?: number;
   metrics?: AgentMetrics;
   onOutcome?: OutcomeListener;
+  /** Multi-tenancy rules (impersonation, boundaries, source schemes); default: none but the built-in ones. */
+  tenancy?: TenancyPolicy;
 }
 
 /**
@@ -244,7 +246,7 @@ export class Agent {
       }
     }
     const { settings, outcome, pinnedRevision } = await runSync(
-      { client, git: this.options.git, logger, metrics: this.metrics, ...(this.options.healthPollMs ? { healthPollMs: this.options.healthPollMs } : {}) },
+      { client, git: this.options.git, logger, metrics: this.metrics, tenancy: this.options.tenancy ?? {}, ...(this.options.healthPollMs ? { healthPollMs: this.options.healthPollMs } : {}) },
       gitsync,
       request,
       signal,
@@ -266,13 +268,25 @@ export class Agent {
     return verdict;
   }
 
+  /** Who prunes a deleted GitSync's objects: the identity its syncs act as, unless that service account is gone. */
+  private async pruneIdentity(gitsync: KubeObject): Promise<PruneIdentity> {
+    const { client } = this.options;
+    const spec = isJsonObject(gitsync.spec) ? gitsync.spec : {};
+    const namespace = gitsync.metadata.namespace ?? 'default';
+    const identity = syncIdentity({ namespace, ...(typeof spec.serviceAccountName === 'string' && spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}) }, this.options.tenancy);
+    if (!identity) return { client };
+    const name = identity.user.slice(identity.user.lastIndexOf(':') + 1);
+    const account = await client.getOrNull({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name });
+    return account ? { client: client.impersonate(identity) } : { missing: `ServiceAccount/${namespace}/${name}` };
+  }
+
   /** The GitSync is being deleted: prune what it applied (or not), then let it go; retried with backoff. */
   private async finalize(key: string, gitsync: KubeObject, signal: AbortSignal): Promise<RunVerdict> {
     const { client } = this.options;
     const logger = this.logger.child({ gitsync: key });
     const term = this.term;
     try {
-      const finalization = await finalizeGitSync(client, gitsync, signal);
+      const finalization = await finalizeGitSync(client, gitsync, signal, await this.pruneIdentity(gitsync));
       if (this.term !== term || signal.aborted) return { failed: false, cancelled: true, intervalMs: 60_000 };
       if (finalization.done) {
         logger.info({ pruned: finalization.pruned }, `deleted: ${finalization.message}`);

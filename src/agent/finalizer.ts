@@ -57,6 +57,13 @@ export async function removeFinalizer(client: KubeClient, gitsync: KubeObject): 
   }
 }
 
+/**
+ * Who prunes a deleted GitSync's objects: the sync's own identity (an impersonating client), or
+ * nobody when its service account no longer exists — as Flux does, the objects then stay (a
+ * namespace being deleted takes them along) rather than the GitSync hanging on its finalizer.
+ */
+export type PruneIdentity = { client: KubeClient } | { missing: string };
+
 /** How the deletion of a GitSync went. */
 export type Finalization =
   /** Its finalizer is removed: the GitSync is gone. `message` says what was pruned, if anything. */
@@ -70,17 +77,18 @@ export type Finalization =
  * the finalizer goes; with `prune: false`, or while it is suspended (hands off), only the
  * finalizer goes and the objects stay.
  */
-export async function finalizeGitSync(client: KubeClient, gitsync: KubeObject, signal: AbortSignal): Promise<Finalization> {
+export async function finalizeGitSync(client: KubeClient, gitsync: KubeObject, signal: AbortSignal, actingAs: PruneIdentity = { client }): Promise<Finalization> {
   const spec = isJsonObject(gitsync.spec) ? gitsync.spec : {};
   const prune = typeof spec.prune === 'boolean' ? spec.prune : DEFAULT_SETTINGS.prune;
-  if (!prune || isSuspended(gitsync)) {
+  if (!prune || isSuspended(gitsync) || 'missing' in actingAs) {
     await removeFinalizer(client, gitsync);
-    return { done: true, pruned: false, message: `${isSuspended(gitsync) ? 'suspended' : 'prune is off'}: the objects it applied stay on the cluster` };
+    const why = 'missing' in actingAs ? `its service account ${actingAs.missing} is gone, so nothing may be pruned in its name` : isSuspended(gitsync) ? 'suspended' : 'prune is off';
+    return { done: true, pruned: false, message: `${why}: the objects it applied stay on the cluster` };
   }
   const started = Date.now();
   const namespace = gitsync.metadata.namespace ?? 'default';
   const inventory = inventoryOf(gitsync);
-  const result = await pruneAll(client, { namespace, name: gitsync.metadata.name, inventory, signal });
+  const result = await pruneAll(actingAs.client, { namespace, name: gitsync.metadata.name, inventory, signal });
   if (result.failure !== undefined) {
     return {
       done: false,

@@ -6,7 +6,19 @@ import { scrubSecrets } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
 import type { GitSource } from '../source/index.js';
 import { HistoryStore } from '../history/index.js';
-import { reconcile, resolveSyncInputs, settingsFromGitSync, shortRevision, SyncReason, type SyncOutcome, type SyncSettings } from '../sync/index.js';
+import {
+  reconcile,
+  refuseByPolicy,
+  resolveSyncInputs,
+  settingsFromGitSync,
+  shortRevision,
+  syncIdentity,
+  SyncReason,
+  TenancyRefusalError,
+  type SyncOutcome,
+  type SyncSettings,
+  type TenancyPolicy,
+} from '../sync/index.js';
 import type { AgentMetrics } from './metrics.js';
 import type { RequestSnapshot } from './requests.js';
 
@@ -17,6 +29,8 @@ export interface RunSyncDeps {
   metrics: AgentMetrics;
   /** Poll interval of health waits (default 2 s). */
   healthPollMs?: number;
+  /** The agent's multi-tenancy rules. */
+  tenancy: TenancyPolicy;
 }
 
 /** One reconcile as the agent ran it. */
@@ -30,12 +44,14 @@ export interface SyncRun {
 }
 
 /**
- * Reconciles one GitSync: reads its settings and the Secrets they name, resolves a
- * `ferry rollback` pin, and runs src/sync's reconcile. Never throws: a failure before the
- * reconcile could start (a bad spec, a missing Secret) is a Failed outcome too.
+ * Reconciles one GitSync: reads its settings, holds them to the agent's tenancy rules (source
+ * scheme, cross-namespace references), reads the Secrets they name, resolves a `ferry rollback`
+ * pin, and runs src/sync's reconcile — all of it, from the first read to the last prune, as the
+ * sync's identity (its service account through impersonation, or the agent itself). Status and
+ * events stay the agent's own writes (the caller's). Never throws: a failure before the reconcile
+ * could start (a bad spec, a missing Secret, a refusal) is a Failed outcome too.
  */
 export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: RequestSnapshot, signal: AbortSignal): Promise<SyncRun> {
-  const { client } = deps;
   const namespace = gitsync.metadata.namespace ?? 'default';
   const name = gitsync.metadata.name;
   const started = Date.now();
@@ -44,14 +60,21 @@ export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: R
   let pinnedRevision: string | undefined;
   let secretValues: string[] = [];
   try {
-    ({ settings, secretValues } = await resolveSyncInputs(client, settingsFromGitSync(gitsync)));
+    const read = settingsFromGitSync(gitsync);
+    const refusal = refuseByPolicy(read, deps.tenancy);
+    // A refused GitSync sends no alerts through destinations it may not name.
+    if (refusal) settings = { ...read, notify: refusal.reason === SyncReason.CrossNamespaceRefRefused ? [] : read.notify };
+    if (refusal) throw refusal;
+    const identity = syncIdentity(read, deps.tenancy);
+    const client = identity ? deps.client.impersonate(identity) : deps.client;
+    ({ settings, secretValues } = await resolveSyncInputs(client, read));
     const pin = request.rollbackTo ? await resolvePin(client, namespace, name, request.rollbackTo) : undefined;
     pinnedRevision = pin ? `entry ${pin.number} (${shortRevision(pin.revision)})` : undefined;
     const labels = { namespace, name };
     const status = isJsonObject(gitsync.status) ? gitsync.status : {};
     // A request no run has handled yet: someone asked for this sync, so drift is corrected even with self-heal off.
     const asked = request.requestedAt !== undefined && request.requestedAt !== status.lastHandledRequestedAt;
-    outcome = await reconcile(settings, { client, git: deps.git, logger: deps.logger }, {
+    outcome = await reconcile(settings, { client, git: deps.git, logger: deps.logger, tenancy: deps.tenancy }, {
       signal,
       onEvent: (event) => {
         if (event.type === 'source') deps.metrics.gitFetchDuration.observe(labels, (Date.now() - started) / 1000);
@@ -82,7 +105,7 @@ function failedOutcome(error: unknown, started: number): SyncOutcome {
   const code = (error as { code?: string }).code ?? '';
   return {
     result: 'Failed',
-    reason: code.startsWith('SYNC_') ? SyncReason.SourceUnavailable : SyncReason.ApplyFailed,
+    reason: error instanceof TenancyRefusalError ? error.reason : code.startsWith('SYNC_') ? SyncReason.SourceUnavailable : SyncReason.ApplyFailed,
     message,
     changes: [],
     drift: [],

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
 import { GitSource } from '../source/index.js';
+import type { TenancyPolicy } from '../sync/index.js';
 import { Agent, type OutcomeListener } from './agent.js';
 import { startHttpServer, type AgentHttpServer } from './http-server.js';
 import { LeaderElector, leaderElectionTimings } from './leader.js';
@@ -23,6 +24,8 @@ export interface RunAgentOptions {
   onShutdown?: () => Promise<void>;
   /** Watch managed objects so hand edits are corrected within seconds (default true). */
   watchManagedObjects?: boolean;
+  /** Multi-tenancy rules: the `--default-service-account`, `--no-cross-namespace-refs` … flags. */
+  tenancy?: TenancyPolicy;
 }
 
 export interface RunningAgent {
@@ -48,6 +51,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     ...(options.failureBackoffMs ? { failureBackoffMs: options.failureBackoffMs } : {}),
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
     ...(options.watchManagedObjects === false ? { watchManagedObjects: false } : {}),
+    ...(options.tenancy ? { tenancy: options.tenancy } : {}),
   });
   let elector: LeaderElector | undefined;
   let leaseClient: KubeClient | undefined;

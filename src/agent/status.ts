@@ -111,7 +111,7 @@ export function statusFromOutcome(input: StatusInput): GitSyncStatus {
 }
 
 /** Reasons that need someone to act before a sync can make progress. */
-const STALLED_REASONS = new Set<string>(['RenderFailed', 'KnownFailedRevision', 'RollbackFailed', 'NameTooLong']);
+const STALLED_REASONS = new Set<string>(['RenderFailed', 'KnownFailedRevision', 'RollbackFailed', 'NameTooLong', 'SourceURLRefused', 'CrossNamespaceRefRefused', 'TargetNamespaceRefused']);
 
 /** Stalled: the outcome's reason needs a person, or the history entry could not be written. */
 function stalledCondition(outcome: SyncOutcome, condition: (type: Condition['type'], status: Condition['status'], reason: string, message: string) => Condition): Condition {

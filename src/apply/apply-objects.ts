@@ -44,7 +44,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
       schemas: await (request.schemas ?? catalogOf(client)).schemasFor(client, resolution.objects, desired),
       options: { ignore: request.ignore ?? [] },
     },
-    ownership: { sync: request.sync, enforce: request.checkOwnership !== false },
+    ownership: { sync: request.sync, enforce: request.checkOwnership !== false, ...(request.adoption ? { adoption: request.adoption } : {}) },
     force: request.force ?? false,
   };
 

@@ -3,6 +3,7 @@ import type { FerryError } from '../errors.js';
 import type { ApiResource, DeleteOptions, JsonPatchOperation, ListOptions, ObjectMetadata, WriteOptions } from '../kube/index.js';
 import type { IgnoreRule } from '../diff/index.js';
 import type { Plan } from './planner.js';
+import type { AdoptionBounds } from './ownership.js';
 import type { SchemaCatalog } from './schemas.js';
 import type { ApplyEvent, ChangeEntry } from './changeset.js';
 
@@ -42,6 +43,8 @@ export interface ApplyRequest {
   diffOnly?: boolean;
   /** Refuse objects owned by another sync or not created by ferry (default true). */
   checkOwnership?: boolean;
+  /** Where `ferry.dev/adopt` may reach (absent: anywhere the manifests name). */
+  adoption?: AdoptionBounds;
   /** Recreate objects whose immutable fields changed (else only objects annotated `ferry.dev/force`). */
   force?: boolean;
   ignore?: IgnoreRule[];

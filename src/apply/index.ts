@@ -29,4 +29,5 @@ export {
   syncId,
   withSyncLabels,
   checkOwnership,
+  type AdoptionBounds,
 } from './ownership.js';

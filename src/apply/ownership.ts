@@ -43,6 +43,17 @@ export function checkSyncLabel(sync: string): SyncLabelError | undefined {
   );
 }
 
+/**
+ * Where `ferry.dev/adopt` may reach: without bounds a GitSync could take over any unmanaged
+ * object (kube-system's included) just by naming it in Git.
+ */
+export interface AdoptionBounds {
+  /** Namespaces whose unmanaged objects may be adopted: the ones the sync targets or already manages. */
+  namespaces: readonly string[];
+  /** Whether cluster-scoped objects may be adopted at all (the agent's `--allow-cluster-adoption`). */
+  clusterScoped: boolean;
+}
+
 /** Raised when an object exists but belongs to someone else. */
 export class OwnershipConflictError extends FerryError {}
 
@@ -56,7 +67,7 @@ export function isAnnotationTrue(object: KubeObject | undefined | null, annotati
  * is never taken over; an object ferry did not create is taken over only when the manifest in
  * Git says `ferry.dev/adopt: "true"`. Returns the error to report, or undefined when it may.
  */
-export function checkOwnership(desired: KubeObject, live: KubeObject, sync: string): OwnershipConflictError | undefined {
+export function checkOwnership(desired: KubeObject, live: KubeObject, sync: string, adoption?: AdoptionBounds): OwnershipConflictError | undefined {
   const ref = formatRef(refOf(live));
   const owner = live.metadata.labels?.[SYNC_LABEL];
   if (owner === sync) return undefined;
@@ -67,11 +78,24 @@ export function checkOwnership(desired: KubeObject, live: KubeObject, sync: stri
       { details: { ref: refOf(live), owner } },
     );
   }
-  if (isAnnotationTrue(desired, ADOPT_ANNOTATION)) return undefined;
+  if (isAnnotationTrue(desired, ADOPT_ANNOTATION)) return adoption ? checkAdoption(live, adoption) : undefined;
   const manager = live.metadata.labels?.[MANAGED_BY_LABEL];
   return new OwnershipConflictError(
     'APPLY_NOT_MANAGED',
     `${ref}: already exists and was not created by ferry${manager ? ` (managed by ${manager})` : ''}; set the annotation ${ADOPT_ANNOTATION}: "true" in Git to let ferry adopt it`,
     { details: { ref: refOf(live), ...(manager ? { manager } : {}) } },
   );
+}
+
+/** An adoption outside the bounds: another namespace, or a cluster-scoped object without the agent's consent. */
+function checkAdoption(live: KubeObject, bounds: AdoptionBounds): OwnershipConflictError | undefined {
+  const namespace = live.metadata.namespace;
+  if (namespace ? bounds.namespaces.includes(namespace) : bounds.clusterScoped) return undefined;
+  const ref = formatRef(refOf(live));
+  const why = namespace
+    ? `namespace ${namespace} is not one this GitSync targets or already manages (${bounds.namespaces.join(', ') || 'none'})`
+    : 'it is cluster-scoped, and the agent adopts cluster-scoped objects only with --allow-cluster-adoption';
+  return new OwnershipConflictError('APPLY_ADOPTION_REFUSED', `${ref}: not adopted (${ADOPT_ANNOTATION}: "true"): ${why}; it already exists and was not created by ferry`, {
+    details: { ref: refOf(live), ...(namespace ? { namespace } : { clusterScoped: true }) },
+  });
 }

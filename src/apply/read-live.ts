@@ -1,5 +1,6 @@
 import type { KubeObject } from '../objects.js';
 import { objectKey, refOf } from '../objects.js';
+import { ForbiddenError } from '../kube/index.js';
 import type { ApplyClient } from './apply-request.js';
 import { mapBounded } from './bounded.js';
 import type { ResolvedObject } from './resolve.js';
@@ -24,7 +25,7 @@ export async function readLive(client: ApplyClient, objects: ResolvedObject[], c
   }
   const live = new Map<string, KubeObject>();
   await mapBounded([...groups.values()], concurrency, async (group) => {
-    const listed = await client.list(group.apiVersion, group.kind, group.namespace ? { namespace: group.namespace } : {});
+    const listed = await listOrGet(client, group);
     const byName = new Map(listed.map((object) => [object.metadata.name, object]));
     for (const desired of group.members) {
       const found = byName.get(desired.metadata.name);
@@ -32,4 +33,19 @@ export async function readLive(client: ApplyClient, objects: ResolvedObject[], c
     }
   });
   return live;
+}
+
+/**
+ * One LIST, or — when the identity may not list there (a tenant's service account may get some
+ * objects it cannot list, or nothing at all) — one GET per object, so that a denial names the
+ * object, not just its kind.
+ */
+async function listOrGet(client: ApplyClient, group: { apiVersion: string; kind: string; namespace?: string; members: KubeObject[] }): Promise<KubeObject[]> {
+  try {
+    return await client.list(group.apiVersion, group.kind, group.namespace ? { namespace: group.namespace } : {});
+  } catch (error) {
+    if (!(error instanceof ForbiddenError)) throw error;
+    const found = await Promise.all(group.members.map((desired) => client.getOrNull(refOf(desired))));
+    return found.filter((object): object is KubeObject => object !== null);
+  }
 }

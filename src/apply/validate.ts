@@ -7,7 +7,7 @@ import { mapBounded } from './bounded.js';
 import type { ChangeEntry } from './changeset.js';
 import { asFerryError } from './errors.js';
 import { immutableFieldsOf } from './immutable.js';
-import { checkOwnership } from './ownership.js';
+import { checkOwnership, type AdoptionBounds } from './ownership.js';
 import type { LiveObjects } from './read-live.js';
 import { refuseRecreate } from './recreate.js';
 import type { ResolvedObject } from './resolve.js';
@@ -42,6 +42,8 @@ export type ApplyItem =
 export interface OwnershipPolicy {
   sync: string;
   enforce: boolean;
+  /** Where adoption may reach (absent: wherever the manifests say). */
+  adoption?: AdoptionBounds;
 }
 
 /** Everything validation needs besides the objects. */
@@ -173,7 +175,7 @@ async function planRecreate(client: ApplyClient, object: CheckedObject, fields: 
 }
 
 function ownershipProblem(desired: KubeObject, live: KubeObject | undefined, ownership: OwnershipPolicy): ChangeEntry | undefined {
-  const conflict = live && ownership.enforce ? checkOwnership(desired, live, ownership.sync) : undefined;
+  const conflict = live && ownership.enforce ? checkOwnership(desired, live, ownership.sync, ownership.adoption) : undefined;
   return conflict ? { ref: refOf(desired), action: 'failed', error: conflict, message: conflict.message } : undefined;
 }
 

@@ -121,7 +121,8 @@ async function resolveDestinations(client: KubeClient, settings: SyncSettings, l
       logger.warn({ gitsync: `${settings.namespace}/${settings.name}`, type: spec.type }, 'unknown notification provider');
       continue;
     }
-    const secret = await client.getOrNull({ apiVersion: 'v1', kind: 'Secret', namespace: settings.namespace, name: spec.secretName }).catch(() => null);
+    const secretNamespace = spec.secretNamespace ?? settings.namespace;
+    const secret = await client.getOrNull({ apiVersion: 'v1', kind: 'Secret', namespace: secretNamespace, name: spec.secretName }).catch(() => null);
     const data = (secret?.data ?? {}) as Record<string, string>;
     const decode = (key: string) => (data[key] ? Buffer.from(data[key] as string, 'base64').toString('utf8').trim() : undefined);
     const address = decode('address');
@@ -131,7 +132,7 @@ async function resolveDestinations(client: KubeClient, settings: SyncSettings, l
     }
     const token = decode('token');
     destinations.push({
-      name: `${settings.namespace}/${spec.secretName}`,
+      name: `${secretNamespace}/${spec.secretName}`,
       type: spec.type as ProviderType,
       address,
       ...(token ? { token } : {}),

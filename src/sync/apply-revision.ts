@@ -1,5 +1,5 @@
 import type { KubeObject } from '../objects.js';
-import { applyObjects, type ApplyResult } from '../apply/index.js';
+import { applyObjects, type AdoptionBounds, type ApplyResult } from '../apply/index.js';
 import type { ReconcileRun } from './run.js';
 
 /** How far an apply goes: all the way (default), to the server dry run, or to the diff. */
@@ -17,6 +17,7 @@ export function applyRevision(run: ReconcileRun, objects: KubeObject[], base: Ku
     sync,
     desired: objects,
     base,
+    adoption: adoptionBounds(run, base),
     force: settings.force,
     ignore: settings.ignore,
     dependencyTimeoutMs: settings.healthTimeoutMs,
@@ -25,4 +26,16 @@ export function applyRevision(run: ReconcileRun, objects: KubeObject[], base: Ku
     ...mode,
     onEvent: (event) => emit({ type: 'apply', event }),
   });
+}
+
+/**
+ * Where `ferry.dev/adopt` reaches for this sync: the namespaces it targets (its own,
+ * targetNamespace, the chart's namespace) and those of the objects it already manages; cluster-scoped
+ * objects only when the agent allows it (`--allow-cluster-adoption`; the CLI acts as its user).
+ */
+function adoptionBounds(run: ReconcileRun, base: KubeObject[]): AdoptionBounds {
+  const { settings, deps } = run;
+  const managed = [...base.map((object) => object.metadata.namespace), ...(settings.inventory ?? []).map((ref) => ref.namespace)];
+  const namespaces = [settings.namespace, settings.targetNamespace, settings.helm?.namespace, ...managed].filter((ns): ns is string => typeof ns === 'string' && ns !== '');
+  return { namespaces: [...new Set(namespaces)], clusterScoped: deps.tenancy ? deps.tenancy.allowClusterAdoption === true : true };
 }

@@ -7,6 +7,8 @@ import type { ChartCredentials } from '../source/index.js';
 export interface ValuesFrom {
   kind: 'ConfigMap' | 'Secret';
   name: string;
+  /** Absent: the GitSync's namespace. */
+  namespace?: string;
   /** The key holding the values (default `values.yaml`). */
   valuesKey: string;
   /** Put the key's flat value at this dotted path of the values instead of reading it as YAML. */
@@ -79,6 +81,7 @@ export function helmSettingsOf(value: unknown, fail: (field: string, message: st
       return {
         kind: item.kind,
         name: item.name,
+        ...(typeof item.namespace === 'string' && item.namespace ? { namespace: item.namespace } : {}),
         valuesKey: typeof item.valuesKey === 'string' && item.valuesKey ? item.valuesKey : 'values.yaml',
         ...(typeof item.targetPath === 'string' && item.targetPath ? { targetPath: item.targetPath } : {}),
         optional: item.optional === true,

@@ -16,3 +16,7 @@ export { formatInventoryEntry, parseInventoryEntry } from './inventory.js';
 export { pruneAll, type PruneAllRequest, type PruneAllResult } from './prune-all.js';
 export { resolveSyncInputs, SyncInputError, type InputsClient } from './inputs.js';
 export { helmOptionsOf, withValuesDigest, type HelmSettings, type HelmSource, type ValuesFrom } from './helm-settings.js';
+export { syncIdentity, type TenancyPolicy } from './tenancy-policy.js';
+export { refuseByPolicy, TenancyRefusalError } from './refuse-by-policy.js';
+export { gitSchemeOf, refuseGitUrl, refuseChartRepository, type GitScheme, type SchemeAllowance } from './source-schemes.js';
+export { inputRefsOf, type InputRef } from './input-refs.js';

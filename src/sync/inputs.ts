@@ -6,7 +6,7 @@ import { secretStringsOf, valuesAtPath, type HelmValues } from '../render/index.
 import type { SyncSettings } from './settings.js';
 import type { ValuesFrom } from './helm-settings.js';
 
-/** Reading Secrets and ConfigMaps in the GitSync's namespace (src/kube's KubeClient). */
+/** Reading the Secrets and ConfigMaps a GitSync names (src/kube's KubeClient, as the sync's identity). */
 export interface InputsClient {
   getOrNull(ref: ObjectRef): Promise<KubeObject | null>;
 }
@@ -25,7 +25,8 @@ export async function resolveSyncInputs(client: InputsClient, settings: SyncSett
   const secretValues: string[] = [];
   let resolved = settings;
   if (settings.secretName && settings.source.type === 'git') {
-    const data = await readData(client, settings.namespace, 'Secret', settings.secretName, false, 'spec.source.secretRef');
+    const secretNamespace = settings.secretNamespace ?? settings.namespace;
+    const data = await readData(client, secretNamespace, 'Secret', settings.secretName, false, 'spec.source.secretRef');
     const credentials: GitCredentials = {};
     if (data?.bearerToken) credentials.bearerToken = data.bearerToken;
     if (data?.username) credentials.username = data.username;
@@ -33,14 +34,14 @@ export async function resolveSyncInputs(client: InputsClient, settings: SyncSett
     if (!credentials.bearerToken && !credentials.password) {
       throw new SyncInputError(
         'SYNC_BAD_CREDENTIALS',
-        `Secret/${settings.namespace}/${settings.secretName}: needs the keys username and password, or bearerToken`,
+        `Secret/${secretNamespace}/${settings.secretName}: needs the keys username and password, or bearerToken`,
       );
     }
     secretValues.push(...Object.values(credentials).filter((v): v is string => typeof v === 'string'));
     resolved = { ...resolved, source: { ...settings.source, credentials } };
   }
   if (settings.secretName && settings.source.type === 'helm') {
-    const credentials = await chartCredentials(client, settings.namespace, settings.secretName);
+    const credentials = await chartCredentials(client, settings.secretNamespace ?? settings.namespace, settings.secretName);
     secretValues.push(...[credentials.username, credentials.password, credentials.bearerToken].filter((v): v is string => typeof v === 'string'));
     resolved = { ...resolved, source: { ...settings.source, credentials } };
   }
@@ -51,7 +52,7 @@ export async function resolveSyncInputs(client: InputsClient, settings: SyncSett
   }
   const substitute: Record<string, string> = {};
   for (const from of settings.substituteFrom) {
-    const data = await readData(client, settings.namespace, from.kind, from.name, from.optional, 'spec.render.substituteFrom');
+    const data = await readData(client, from.namespace ?? settings.namespace, from.kind, from.name, from.optional, 'spec.render.substituteFrom');
     if (!data) continue;
     Object.assign(substitute, data);
     if (from.kind === 'Secret') secretValues.push(...Object.values(data));
@@ -86,15 +87,16 @@ async function readValuesFrom(client: InputsClient, namespace: string, refs: rea
   const layers: HelmValues[] = [];
   for (const [index, from] of refs.entries()) {
     const field = `spec.render.helm.valuesFrom[${index}]`;
-    const data = await readData(client, namespace, from.kind, from.name, from.optional, field);
+    const where = from.namespace ?? namespace;
+    const data = await readData(client, where, from.kind, from.name, from.optional, field);
     if (!data) continue;
     const value = data[from.valuesKey];
     if (value === undefined) {
       if (from.optional) continue;
-      throw new SyncInputError('SYNC_INPUT_NOT_FOUND', `${from.kind}/${namespace}/${from.name} (named in ${field}) has no key ${from.valuesKey}`);
+      throw new SyncInputError('SYNC_INPUT_NOT_FOUND', `${from.kind}/${where}/${from.name} (named in ${field}) has no key ${from.valuesKey}`);
     }
     layers.push({
-      origin: `${from.kind}/${namespace}/${from.name}[${from.valuesKey}]`,
+      origin: `${from.kind}/${where}/${from.name}[${from.valuesKey}]`,
       content: from.targetPath ? valuesAtPath(from.targetPath, value) : value,
       ...(from.kind === 'Secret' ? { secret: true } : {}),
     });

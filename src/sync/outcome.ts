@@ -43,6 +43,12 @@ export const SyncReason = {
   Cancelled: 'Cancelled',
   NameTooLong: 'NameTooLong',
   HistoryWriteFailed: 'HistoryWriteFailed',
+  /** The source's scheme is one the agent does not fetch (file://, http:// without --allow-insecure-http). */
+  SourceURLRefused: 'SourceURLRefused',
+  /** A Secret or ConfigMap from another namespace, under --no-cross-namespace-refs. */
+  CrossNamespaceRefRefused: 'CrossNamespaceRefRefused',
+  /** Objects outside the GitSync's namespace and the agent's --allowed-target-namespaces. */
+  TargetNamespaceRefused: 'TargetNamespaceRefused',
 } as const;
 export type SyncReason = (typeof SyncReason)[keyof typeof SyncReason];
 

@@ -5,6 +5,7 @@ import { refuseLongNames } from './check-names.js';
 import { fetchRevision } from './fetch-source.js';
 import { renderRevision } from './render-source.js';
 import { decide } from './decide.js';
+import { refuseForeignNamespaces } from './refuse-foreign-namespaces.js';
 import { detectDrift } from './detect-drift.js';
 import { refuseEmptyRender, pruneRemoved } from './prune-removed.js';
 import { dryRunRevision } from './dry-run.js';
@@ -41,6 +42,11 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   // Render and validate: every problem is reported, nothing is applied (RenderFailed).
   const rendered = await renderRevision(run, fetched.value);
   if (!rendered.ok) return rendered.outcome;
+
+  // Objects outside the GitSync's namespace need an identity whose RBAC bounds them, or the
+  // agent's allow-list: refused before anything is read or written (TargetNamespaceRefused).
+  const foreign = refuseForeignNamespaces(run, rendered.value.revision, rendered.value.objects);
+  if (foreign) return foreign;
 
   // Decide what the cluster should hold: Git's revision, a pinned entry, or what it holds now.
   const decided = await decide(run, rendered.value);

@@ -7,6 +7,7 @@ import { syncId, type ApplyEvent } from '../apply/index.js';
 import { HistoryStore } from '../history/index.js';
 import type { SyncSettings } from './settings.js';
 import type { SyncOutcome } from './outcome.js';
+import type { TenancyPolicy } from './tenancy-policy.js';
 
 /** What a reconcile needs from the outside world. */
 export interface SyncDeps {
@@ -16,6 +17,8 @@ export interface SyncDeps {
   /** Charts from repositories and registries (default: the process-wide ChartSource). */
   charts?: ChartSource;
   logger?: Logger;
+  /** The agent's tenancy rules (absent: the CLI, acting as its user, is bound by none). */
+  tenancy?: TenancyPolicy;
 }
 
 /** Progress of one reconcile, for the CLI's progress lines and the agent's logs. */

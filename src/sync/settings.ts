@@ -14,16 +14,20 @@ export type SyncSource =
   | { type: 'directory'; dir: string; path?: string }
   | HelmSource;
 
-/** A reference from a GitSync to a Secret or ConfigMap in its namespace. */
+/** A reference from a GitSync to a Secret or ConfigMap (in its own namespace unless it names one). */
 export interface SubstituteFrom {
   kind: 'ConfigMap' | 'Secret';
   name: string;
+  /** Absent: the GitSync's namespace. */
+  namespace?: string;
   optional: boolean;
 }
 
 export interface NotifySpec {
   type: string;
   secretName: string;
+  /** Absent: the GitSync's namespace. */
+  secretNamespace?: string;
   events: string[];
 }
 
@@ -37,6 +41,13 @@ export interface SyncSettings {
   source: SyncSource;
   /** A Secret with username/password or bearerToken (the agent resolves it into credentials). */
   secretName?: string;
+  /** The namespace of `secretName` when `spec.source.secretRef` names one (absent: the GitSync's). */
+  secretNamespace?: string;
+  /**
+   * `spec.serviceAccountName`: every call of this sync is made as
+   * `system:serviceaccount:<namespace>:<serviceAccountName>` (see tenancy-policy.ts).
+   */
+  serviceAccountName?: string;
   renderType: RenderType;
   /** `${VAR}` values; substitution is off when undefined (neither substitute nor substituteFrom set). */
   substitute?: Record<string, string>;
@@ -122,6 +133,7 @@ export function settingsFromGitSync(gitsync: KubeObject): SyncSettings {
       ? render.substituteFrom.filter(isJsonObject).map((item) => ({
           kind: item.kind === 'Secret' ? 'Secret' : 'ConfigMap',
           name: String(item.name ?? ''),
+          ...namespaceOf(item),
           optional: item.optional === true,
         }))
       : [],
@@ -146,11 +158,14 @@ export function settingsFromGitSync(gitsync: KubeObject): SyncSettings {
       ? spec.notify.filter(isJsonObject).map((item) => ({
           type: String(item.type ?? ''),
           secretName: isJsonObject(item.secretRef) ? String(item.secretRef.name ?? '') : '',
+          ...(isJsonObject(item.secretRef) && typeof item.secretRef.namespace === 'string' && item.secretRef.namespace ? { secretNamespace: item.secretRef.namespace } : {}),
           events: Array.isArray(item.events) ? item.events.map(String) : DEFAULT_NOTIFY_EVENTS,
         }))
       : [],
   };
   if (isJsonObject(source.secretRef) && typeof source.secretRef.name === 'string') settings.secretName = source.secretRef.name;
+  if (isJsonObject(source.secretRef) && typeof source.secretRef.namespace === 'string' && source.secretRef.namespace) settings.secretNamespace = source.secretRef.namespace;
+  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) settings.serviceAccountName = spec.serviceAccountName;
   if (typeof spec.targetNamespace === 'string' && spec.targetNamespace) settings.targetNamespace = spec.targetNamespace;
   if (typeof source.schedule === 'string' && source.schedule) settings.schedule = source.schedule;
   const status = isJsonObject(gitsync.status) ? gitsync.status : {};
@@ -158,6 +173,11 @@ export function settingsFromGitSync(gitsync: KubeObject): SyncSettings {
     settings.inventory = status.inventory.flatMap((entry) => (typeof entry === 'string' ? (parseInventoryEntry(entry) ?? []) : []));
   }
   return settings;
+}
+
+/** `{ namespace }` of a reference that names one. */
+function namespaceOf(ref: Record<string, unknown>): { namespace?: string } {
+  return typeof ref.namespace === 'string' && ref.namespace ? { namespace: ref.namespace } : {};
 }
 
 function parseRefObject(value: unknown, fail: (field: string, message: string) => never): GitRef | undefined {

@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { runAgent, type RunningAgent } from '../../src/agent/index.js';
 import { KubeClient } from '../../src/kube/index.js';
 import { silentLogger } from '../../src/log/index.js';
+import type { TenancyPolicy } from '../../src/sync/index.js';
 import type { KubeObject } from '../../src/objects.js';
 import { createNotifications, type Notifications } from '../../src/notify/index.js';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
@@ -25,7 +26,7 @@ export interface Bed {
   git: GitServer;
   cacheRoot: string;
   /** `client` is the agent's own KubeClient (its request stats tell what the agent sent). */
-  startAgent(options?: { identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number; maxConcurrent?: number; watchManagedObjects?: boolean }): Promise<RunningAgent & { client: KubeClient }>;
+  startAgent(options?: { tenancy?: TenancyPolicy; namespace?: string; identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number; maxConcurrent?: number; watchManagedObjects?: boolean }): Promise<RunningAgent & { client: KubeClient }>;
   client: KubeClient;
   stop(): Promise<void>;
 }
@@ -56,6 +57,9 @@ export async function startBed(options: { tls?: boolean } = {}): Promise<Bed> {
         resyncMs: options.resyncMs ?? 100,
         ...(options.failureBackoffMs ? { failureBackoffMs: options.failureBackoffMs } : {}),
         ...(options.watchManagedObjects === false ? { watchManagedObjects: false } : {}),
+        // The test Git and chart servers speak plain HTTP on 127.0.0.1.
+        tenancy: options.tenancy ?? { allowInsecureHttp: true },
+        ...(options.namespace ? { namespace: options.namespace } : {}),
         ...(options.leaderElection ? { leaderElection: { namespace: 'default', identity: options.identity ?? 'agent', leaseDurationMs: 1000 } } : {}),
         ...(options.notifications ? { onOutcome: options.notifications.onOutcome, onShutdown: () => options.notifications!.close() } : {}),
       });

@@ -65,6 +65,25 @@ describe('settingsFromGitSync', () => {
     });
   });
 
+  it('reads the service account to act as and the namespaces references name', () => {
+    const settings = settingsFromGitSync(
+      gitSync({
+        serviceAccountName: 'deployer',
+        source: { url: 'https://git.example/shop.git', secretRef: { name: 'git-creds', namespace: 'platform' } },
+        render: { substituteFrom: [{ kind: 'ConfigMap', name: 'vars', namespace: 'platform' }], helm: { valuesFrom: [{ kind: 'Secret', name: 'values', namespace: 'platform' }] } },
+        notify: [{ type: 'slack', secretRef: { name: 'slack', namespace: 'alerts' } }],
+      }),
+    );
+    expect(settings).toMatchObject({
+      serviceAccountName: 'deployer',
+      secretName: 'git-creds',
+      secretNamespace: 'platform',
+      substituteFrom: [{ kind: 'ConfigMap', name: 'vars', namespace: 'platform' }],
+      helm: { valuesFrom: [{ kind: 'Secret', name: 'values', namespace: 'platform' }] },
+      notify: [{ type: 'slack', secretName: 'slack', secretNamespace: 'alerts' }],
+    });
+  });
+
   it('refuses two refs at once, naming the GitSync and the field', () => {
     expect(() => settingsFromGitSync(gitSync({ source: { url: 'https://x/y.git', ref: { branch: 'main', tag: 'v1' } } }))).toThrow(
       'GitSync/team-a/shop: spec.source.ref: set only one of branch, tag, semver, commit (found branch, tag)',

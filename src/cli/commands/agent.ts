@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { runAgent } from '../../agent/index.js';
 import { createLogger, type LogFormat } from '../../log/index.js';
-import { parseDuration } from '../../sync/index.js';
+import { parseDuration, type TenancyPolicy } from '../../sync/index.js';
 import { connect, globalOptions } from '../cluster.js';
 import type { CliIO } from '../context.js';
 import { cacheDir } from '../source-arg.js';
@@ -24,6 +24,12 @@ interface AgentFlags {
   alertReminder: string;
   alertQuietPeriod: string;
   alertRateLimit: number;
+  defaultServiceAccount?: string;
+  /** commander's name for --no-cross-namespace-refs (false when given). */
+  crossNamespaceRefs: boolean;
+  allowClusterAdoption?: boolean;
+  allowedTargetNamespaces?: string;
+  allowInsecureHttp?: boolean;
 }
 
 export function registerAgent(program: Command, io: CliIO): void {
@@ -44,6 +50,11 @@ export function registerAgent(program: Command, io: CliIO): void {
     .option('--alert-reminder <duration>', 'repeat an unchanged drift alert after this long (0s: never)', '24h')
     .option('--alert-quiet-period <duration>', 'drift that returns within this long of being resolved is not announced again', '1m')
     .option('--alert-rate-limit <n>', 'messages per chat destination per minute; the rest are dropped and logged', wholeNumberFlag('--alert-rate-limit'), 20)
+    .option('--default-service-account <name>', 'GitSyncs that name no spec.serviceAccountName act as this service account of their own namespace (impersonation for all)')
+    .option('--no-cross-namespace-refs', 'GitSyncs read Secrets and ConfigMaps only from their own namespace')
+    .option('--allow-cluster-adoption', 'let ferry.dev/adopt take over cluster-scoped objects')
+    .option('--allowed-target-namespaces <list>', 'comma-separated namespaces (or *) besides its own that a GitSync without a service account may write to')
+    .option('--allow-insecure-http', 'allow plain http:// Git and chart repositories, and insecure OCI registries')
     .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']).default('json'))
     .action(async (flags: AgentFlags, command: Command) => {
       const options = globalOptions(command);
@@ -80,6 +91,7 @@ export function registerAgent(program: Command, io: CliIO): void {
               },
             }
           : {}),
+        tenancy: tenancyFlags(flags),
         onOutcome: notifications.onOutcome,
         onShutdown: () => notifications.close(),
       });
@@ -96,3 +108,15 @@ export function registerAgent(program: Command, io: CliIO): void {
     });
 }
 
+
+/** The tenancy flags as the agent's policy. */
+function tenancyFlags(flags: AgentFlags): TenancyPolicy {
+  const namespaces = (flags.allowedTargetNamespaces ?? '').split(',').map((ns) => ns.trim()).filter(Boolean);
+  return {
+    ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
+    ...(flags.crossNamespaceRefs === false ? { noCrossNamespaceRefs: true } : {}),
+    ...(flags.allowClusterAdoption ? { allowClusterAdoption: true } : {}),
+    ...(namespaces.length > 0 ? { allowedTargetNamespaces: namespaces } : {}),
+    ...(flags.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+  };
+}
