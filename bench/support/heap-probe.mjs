@@ -1,12 +1,20 @@
-// Preloaded into the `ferry agent` process by bench/agent.bench.ts (node --expose-gc --import):
-// every 5 s, a full GC and then one line of heap-used bytes to $FERRY_BENCH_HEAP_LOG. Heap after a
-// full GC is the leak indicator; RSS alone moves with V8's heap sizing and freed buffers.
+// Preloaded into the `ferry agent` process by the agent benchmarks (node --expose-gc --import):
+// every 5 s, one line to $FERRY_BENCH_HEAP_LOG — the time, the heap used after a full GC, and the
+// event-loop delay of the 5 s before it (max and p99, in ns). Heap after a full GC is the leak
+// indicator; RSS alone moves with V8's heap sizing and freed buffers. The delay is read before
+// the forced GC, so the probe's own pause lands in the next window (at most one GC per window).
 import { appendFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const file = process.env.FERRY_BENCH_HEAP_LOG;
 if (file && typeof globalThis.gc === 'function') {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   setInterval(() => {
+    const max = delay.max;
+    const p99 = delay.percentile(99);
     globalThis.gc();
-    appendFileSync(file, `${Date.now()} ${process.memoryUsage().heapUsed}\n`);
+    delay.reset();
+    appendFileSync(file, `${Date.now()} ${process.memoryUsage().heapUsed} ${max} ${p99}\n`);
   }, 5000).unref();
 }
