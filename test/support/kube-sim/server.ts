@@ -41,6 +41,11 @@ export interface FaultSpec {
   retryAfterSeconds?: number;
   latencyMs?: number;
   drop?: boolean;
+  /**
+   * Only requests authenticated as this user (before impersonation): with `drop` and a large
+   * `count`, a client that is cut off from the cluster, or killed, as far as the API can tell.
+   */
+  caller?: string;
 }
 
 export interface SimBehaviour {
@@ -158,7 +163,7 @@ export class SimApiServer {
     const body = await readBody(request);
     this.classify(record, url);
     try {
-      const fault = this.takeFault(record, url.pathname);
+      const fault = this.takeFault(record, url.pathname, request.headers.authorization);
       if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
       if (fault?.drop) {
         record.status = -1;
@@ -364,10 +369,11 @@ export class SimApiServer {
     return [...builtin, ...this.crds.kindsOf(group, version)];
   }
 
-  private takeFault(record: RecordedRequest, path: string): FaultSpec | undefined {
+  private takeFault(record: RecordedRequest, path: string, authorization: string | undefined): FaultSpec | undefined {
     const index = this.faults.findIndex(
       (fault) =>
         fault.remaining > 0 &&
+        (!fault.caller || fault.caller === this.rbac.authenticator.authenticate(authorization)?.name) &&
         (!fault.method || fault.method === record.method) &&
         (!fault.verb || fault.verb === record.verb) &&
         (!fault.path || (typeof fault.path === 'string' ? path.startsWith(fault.path) : fault.path.test(path))),
