@@ -53,6 +53,13 @@ export const ROLLBACK_TO_ANNOTATION = 'ferry.dev/rollback-to';
 export const WEBHOOK_SECRET_ANNOTATION = 'ferry.dev/webhook-secret';
 
 /**
+ * Set by a sharded agent (`--shards auto`): the replica (pod name) that holds this GitSync and
+ * alone may reconcile it. Taken and released with resourceVersion-guarded writes; it binds only
+ * while that replica's member Lease is live.
+ */
+export const SHARD_OWNER_ANNOTATION = 'ferry.dev/owner';
+
+/**
  * The finalizer the agent puts on every GitSync it reconciles: deleting the GitSync then prunes
  * what it applied (with `spec.prune: true`) and its history before the GitSync goes.
  */
@@ -68,6 +75,13 @@ export const HISTORY_NUMBER_LABEL = 'ferry.dev/history-number';
 export const HISTORY_ANNOTATION_PREFIX = 'ferry.dev/history-';
 /** The Secret type of history entries. */
 export const HISTORY_SECRET_TYPE = 'ferry.dev/history.v1';
+
+// ---- agent replicas ---------------------------------------------------------------------------
+
+/** On each sharded agent replica's member Lease (`ferry-agent-<pod>`): replicas find each other by it. */
+export const SHARD_MEMBER_LABEL = 'ferry.dev/agent-member';
+/** The member Lease of a replica: `ferry-agent-<pod>`. */
+export const SHARD_MEMBER_LEASE_PREFIX = 'ferry-agent-';
 
 /** How ferry names itself as the reporting component of Events. */
 export const EVENT_REPORTING_COMPONENT = 'ferry.dev/agent';

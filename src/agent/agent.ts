@@ -17,6 +17,8 @@ import { OwnWrites } from './own-writes.js';
 import { recordOutcomeMetrics, reportOutcome } from './report.js';
 import { hasNewRequest, isSuspended, requestSnapshotOf, type RequestSnapshot } from './requests.js';
 import { runSync } from './run-sync.js';
+import { isAssigned, mayHold, type ShardView } from './shard-gate.js';
+import { releaseShardLock, shardOwnerOf, takeShardLock } from './shard-lock.js';
 import type { RunVerdict } from './schedule.js';
 import { SyncScheduler } from './scheduler.js';
 
@@ -56,6 +58,12 @@ export interface AgentOptions {
   onOutcome?: OutcomeListener;
   /** Multi-tenancy rules (impersonation, boundaries, source schemes); default: none but the built-in ones. */
   tenancy?: TenancyPolicy;
+  /**
+   * Sharding across replicas (`--shards auto`): this replica reconciles only the GitSyncs
+   * rendezvous hashing assigns to it, each under its `ferry.dev/owner` lock. Call
+   * `reassign()` whenever the members change.
+   */
+  shards?: ShardView;
 }
 
 /**
@@ -78,10 +86,19 @@ export class Agent {
   private running = false;
   /** Bumped when leadership is lost: a run may write only while the term it started in lasts. */
   private term = 0;
+  /** GitSyncs whose running sync was cancelled because they are another replica's now: it writes nothing more. */
+  private readonly revoked = new Set<string>();
 
   constructor(private readonly options: AgentOptions) {
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? new AgentMetrics();
+    const shards = options.shards;
+    if (shards) {
+      this.metrics.shardReport = () => {
+        const assigned = [...this.gitsyncs.entries()].filter(([key]) => isAssigned(shards, key)).length;
+        return { replica: shards.identity, gitsyncs: assigned, members: shards.members?.length ?? 0 };
+      };
+    }
     this.gitsyncs = new GitSyncIntake({
       client: options.client,
       logger: this.logger,
@@ -101,12 +118,14 @@ export class Agent {
       mayStart: (key) => {
         const gitsync = this.gitsyncs.get(key);
         // A suspended GitSync being deleted still lets its finalizer go.
-        return gitsync !== undefined && (!isSuspended(gitsync) || (isBeingDeleted(gitsync) && hasFinalizer(gitsync)));
+        if (gitsync === undefined || (this.options.shards && !mayHold(this.options.shards, key, gitsync))) return false;
+        return !isSuspended(gitsync) || (isBeingDeleted(gitsync) && hasFinalizer(gitsync));
       },
       run: (key, signal) => this.syncOne(key, signal),
       // A change during the sync that was not its own write was someone else's: look again.
       onRunEnd: (key) => {
         if (this.ownWrites.releaseHeld(key)) this.scheduler.recheckSoon(key);
+        this.handBackIfMoved(key);
       },
     });
     if (options.watchManagedObjects !== false) {
@@ -151,6 +170,26 @@ export class Agent {
     await this.scheduler.stop(graceMs);
   }
 
+  /**
+   * The live replicas changed (sharded agents): a GitSync that moved away is cancelled if it
+   * runs (nothing more is written for it) and its lock released once it stops, so its new
+   * replica takes it at once; a GitSync that moved here runs as soon as its lock is free.
+   */
+  reassign(): void {
+    const shards = this.options.shards;
+    if (!shards || !this.running) return;
+    for (const [key, gitsync] of this.gitsyncs.entries()) {
+      if (isAssigned(shards, key)) {
+        if (shardOwnerOf(gitsync) !== shards.identity && mayHold(shards, key, gitsync)) this.scheduler.runSoon(key);
+      } else if (this.scheduler.isRunning(key)) {
+        this.revoke(key);
+      } else {
+        this.handBackIfMoved(key);
+      }
+    }
+    this.scheduler.startDue();
+  }
+
   /** Reconcile a GitSync now (a webhook push, a test). False when the agent does not know it. */
   trigger(namespace: string, name: string): boolean {
     const key = gitSyncKey(namespace, name);
@@ -170,6 +209,59 @@ export class Agent {
     const key = gitSyncKey(gitsync.metadata.namespace ?? 'default', gitsync.metadata.name);
     this.scheduler.track(key);
     if (hasNewRequest(this.seen.get(key), gitsync)) this.scheduler.runSoon(key);
+    const shards = this.options.shards;
+    if (!shards) return;
+    const owner = shardOwnerOf(gitsync);
+    if (this.scheduler.isRunning(key)) {
+      // Another replica holds its lock: whatever this run does now could overlap with it.
+      if (owner !== undefined && owner !== shards.identity && !this.revoked.has(key)) this.revoke(key);
+    } else if (owner !== shards.identity && mayHold(shards, key, gitsync)) {
+      this.scheduler.runSoon(key); // its lock was released, or its holder is gone
+    }
+  }
+
+  /** Cancels the running sync of a GitSync that is no longer this replica's: it writes nothing more. */
+  private revoke(key: string): void {
+    this.revoked.add(key);
+    this.logger.info({ gitsync: key }, 'the GitSync moved to another replica; cancelling its sync');
+    this.scheduler.cancel(key);
+  }
+
+  /**
+   * Releases the lock of a GitSync that is not running and is assigned to another replica now,
+   * from a fresh read (a sync's status writes moved its resourceVersion on); a lost race is
+   * retried at the next change of members or of the GitSync.
+   */
+  private handBackIfMoved(key: string): void {
+    const shards = this.options.shards;
+    const cached = this.gitsyncs.get(key);
+    if (!shards || !cached || shardOwnerOf(cached) !== shards.identity || isAssigned(shards, key) || shards.members === undefined) return;
+    void (async () => {
+      const { client } = this.options;
+      const fresh = await client.getOrNull({ apiVersion: GITSYNC_API_VERSION, kind: GITSYNC_KIND, namespace: cached.metadata.namespace ?? 'default', name: cached.metadata.name });
+      if (!fresh || this.scheduler.isRunning(key) || isAssigned(shards, key) || shards.members === undefined) return;
+      const released = await releaseShardLock(client, fresh, shards.identity);
+      if (released) {
+        this.gitsyncs.refresh(released);
+        this.logger.info({ gitsync: key }, 'handed the GitSync over to the replica it is assigned to');
+      }
+    })().catch((error: unknown) => this.logger.warn({ err: describeError(error), gitsync: key }, 'cannot release the GitSync; retrying at the next change'));
+  }
+
+  /**
+   * Takes the GitSync's lock (as read just now) for this replica, or learns it may not run it:
+   * assigned elsewhere, or held by a live replica that has not let it go yet.
+   */
+  private async holdShard(key: string, gitsync: KubeObject): Promise<KubeObject | undefined> {
+    const shards = this.options.shards;
+    if (!shards) return gitsync;
+    if (!mayHold(shards, key, gitsync)) return undefined;
+    if (shardOwnerOf(gitsync) === shards.identity) return gitsync;
+    const taken = await takeShardLock(this.options.client, gitsync, shards.identity);
+    if (!taken) return undefined;
+    this.gitsyncs.refresh(taken);
+    this.logger.info({ gitsync: key, from: shardOwnerOf(gitsync) ?? null }, 'took the GitSync');
+    return taken;
   }
 
   private onGitSyncDeleted(key: string): void {
@@ -230,10 +322,21 @@ export class Agent {
     } catch {
       // Use what the list said.
     }
+    this.gitsyncs.refresh(gitsync);
+    this.revoked.delete(key);
+    if (signal.aborted) return { failed: false, cancelled: true, intervalMs: 60_000 };
+    // Sharded: only under this replica's lock (and not seen as a request before it is taken).
+    try {
+      const held = await this.holdShard(key, gitsync);
+      if (!held) return undefined;
+      gitsync = held;
+    } catch (error) {
+      logger.warn({ err: describeError(error) }, 'cannot take the GitSync; retrying');
+      return { failed: false, cancelled: true, intervalMs: 60_000 };
+    }
+    if (signal.aborted || this.term !== term) return { failed: false, cancelled: true, intervalMs: 60_000 };
     const request = requestSnapshotOf(gitsync);
     this.seen.set(key, request);
-    this.gitsyncs.refresh(gitsync);
-    if (signal.aborted) return { failed: false, cancelled: true, intervalMs: 60_000 };
     if (isBeingDeleted(gitsync)) return hasFinalizer(gitsync) ? this.finalize(key, gitsync, signal) : undefined;
     // Suspended after it was queued (or while a run that queued a follow-up was going on).
     if (isSuspended(gitsync)) return undefined;
@@ -255,8 +358,9 @@ export class Agent {
     logger.info({ revision: outcome.revision, result: outcome.result, reason: outcome.reason, durationMs: outcome.durationMs }, outcome.message);
     recordOutcomeMetrics(this.metrics, gitsync, outcome);
     const verdict = { failed: outcome.result === 'Failed', intervalMs: settings?.intervalMs ?? 60_000, ...(settings?.schedule ? { schedule: settings.schedule } : {}) };
-    // Leadership was lost during the run: another replica may be writing this GitSync already.
-    if (this.term !== term) return { ...verdict, cancelled: true };
+    // Leadership (or membership) was lost during the run, or the GitSync moved to another
+    // replica: that one may be writing it already.
+    if (this.term !== term || this.revoked.has(key)) return { ...verdict, cancelled: true };
     try {
       await reportOutcome(client, gitsync, outcome, request, pinnedRevision);
     } catch (error) {
@@ -287,7 +391,7 @@ export class Agent {
     const term = this.term;
     try {
       const finalization = await finalizeGitSync(client, gitsync, signal, await this.pruneIdentity(gitsync));
-      if (this.term !== term || signal.aborted) return { failed: false, cancelled: true, intervalMs: 60_000 };
+      if (this.term !== term || signal.aborted || this.revoked.has(key)) return { failed: false, cancelled: true, intervalMs: 60_000 };
       if (finalization.done) {
         logger.info({ pruned: finalization.pruned }, `deleted: ${finalization.message}`);
         if (finalization.pruned) await recordEvent(client, gitsync, 'Normal', PRUNED_REASON, finalization.message).catch(() => undefined);

@@ -227,6 +227,6 @@ export class LeaderElector {
 }
 
 /** RFC 3339 with microseconds, as Lease times are written (MicroTime). */
-function microTime(date: Date): string {
+export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }

@@ -49,6 +49,30 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  /** Set by a sharded agent: this replica, the GitSyncs assigned to it and the live members it sees, read at each scrape. */
+  shardReport: (() => { replica: string; gitsyncs: number; members: number }) | undefined;
+  readonly shardGitSyncs = new Gauge({
+    name: 'ferry_shard_gitsyncs',
+    help: 'GitSyncs assigned to this agent replica by rendezvous hashing over the live replicas (sharded agents).',
+    labelNames: ['replica'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const report = this.shardReport?.();
+      this.shardGitSyncs.reset();
+      if (report) this.shardGitSyncs.set({ replica: report.replica }, report.gitsyncs);
+    },
+  });
+  readonly shardMembers = new Gauge({
+    name: 'ferry_shard_members',
+    help: 'Live agent replicas this replica sees (sharded agents).',
+    registers: [this.registry],
+    collect: () => {
+      const report = this.shardReport?.();
+      this.shardMembers.reset();
+      if (report) this.shardMembers.set(report.members);
+    },
+  });
+
   /** A hook for KubeClient.onRequest. */
   recordKubeRequest = (event: RequestEvent): void => {
     this.kubeRequests.inc({ verb: event.verb, code: String(event.status) });

@@ -7,6 +7,7 @@ import { Agent, type OutcomeListener } from './agent.js';
 import { startHttpServer, type AgentHttpServer } from './http-server.js';
 import { LeaderElector, leaderElectionTimings } from './leader.js';
 import { AgentMetrics } from './metrics.js';
+import { ShardMembership } from './shard-members.js';
 
 export interface RunAgentOptions {
   client: KubeClient;
@@ -19,6 +20,11 @@ export interface RunAgentOptions {
   /** Base of the failure backoff (default 10 s). */
   failureBackoffMs?: number;
   leaderElection?: { namespace: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /**
+   * `--shards auto`: split the GitSyncs over the live replicas (a member Lease each, rendezvous
+   * hashing, a lock per GitSync) instead of electing one leader. Not together with `leaderElection`.
+   */
+  shards?: { namespace: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   onOutcome?: OutcomeListener;
   /** Called when shutting down (flush notifications …). */
   onShutdown?: () => Promise<void>;
@@ -32,6 +38,7 @@ export interface RunningAgent {
   agent: Agent;
   server: AgentHttpServer;
   elector?: LeaderElector;
+  membership?: ShardMembership;
   /** Graceful shutdown: stop scheduling, let running syncs finish (or cancel after grace), release the lease. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -40,6 +47,24 @@ export interface RunningAgent {
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
   const metrics = new AgentMetrics({ processMetrics: true });
   options.client.onRequest = metrics.recordKubeRequest;
+  let membership: ShardMembership | undefined;
+  let shuttingDown = false;
+  let leaseClient: KubeClient | undefined;
+  if (options.shards) {
+    const { namespace, identity, ...timing } = options.shards;
+    leaseClient = leaseClientFor(options.client, leaderElectionTimings(timing).renewDeadlineMs, options.logger);
+    membership = new ShardMembership(
+      leaseClient,
+      { namespace, identity: identity ?? hostname(), ...timing },
+      (members) => {
+        if (shuttingDown) return;
+        if (!members) return void agent.stepDown();
+        agent.start();
+        agent.reassign();
+      },
+      options.logger,
+    );
+  }
   const agent = new Agent({
     client: options.client,
     git: new GitSource({ cacheDir: options.cacheDir, logger: options.logger }),
@@ -52,16 +77,15 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
     ...(options.watchManagedObjects === false ? { watchManagedObjects: false } : {}),
     ...(options.tenancy ? { tenancy: options.tenancy } : {}),
+    ...(membership ? { shards: membership } : {}),
   });
   let elector: LeaderElector | undefined;
-  let leaseClient: KubeClient | undefined;
-  if (options.leaderElection) {
+  if (membership) {
+    membership.start();
+  } else if (options.leaderElection) {
     const { namespace, identity, ...timing } = options.leaderElection;
     const timings = leaderElectionTimings(timing);
-    // The Lease on a connection of its own: renewals never wait behind sync traffic in the
-    // main client's request queue. No retries of its own (the elector retries every retry
-    // period) and a timeout that leaves room for a second attempt before the renew deadline.
-    leaseClient = options.client.isolated({ maxConcurrent: 2, retry: { maxRetries: 0 }, timeoutMs: Math.max(1000, Math.round(timings.renewDeadlineMs / 2)), logger: options.logger });
+    leaseClient = leaseClientFor(options.client, timings.renewDeadlineMs, options.logger);
     elector = new LeaderElector(
       leaseClient,
       { namespace, identity: identity ?? hostname(), ...timings },
@@ -75,20 +99,32 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   } else {
     agent.start();
   }
-  const server = await startHttpServer({ agent, client: options.client, port: options.port, logger: options.logger, ...(elector ? { isLeader: () => elector!.isLeader } : {}) });
-  options.logger.info({ port: server.port, namespace: options.namespace ?? '(all)', leaderElection: Boolean(elector) }, 'ferry agent started');
+  const server = await startHttpServer({ agent, client: options.client, port: options.port, logger: options.logger, ...(elector ? { isLeader: () => elector!.isLeader } : {}), ...(membership ? { isLeader: () => membership!.members !== undefined } : {}) });
+  options.logger.info({ port: server.port, namespace: options.namespace ?? '(all)', leaderElection: Boolean(elector), shards: membership ? 'auto' : 'off' }, 'ferry agent started');
   return {
     agent,
     server,
     ...(elector ? { elector } : {}),
+    ...(membership ? { membership } : {}),
     async shutdown(graceMs = 30_000) {
       options.logger.info('shutting down');
+      shuttingDown = true;
       await agent.stop(graceMs);
       await elector?.stop();
+      await membership?.stop();
       await options.onShutdown?.();
       await server.close();
       options.client.close();
       leaseClient?.close();
     },
   };
+}
+
+/**
+ * Leases on a connection of their own: renewals never wait behind sync traffic in the main
+ * client's request queue. No retries of its own (the elector and the membership retry every
+ * retry period) and a timeout that leaves room for a second attempt before the renew deadline.
+ */
+function leaseClientFor(client: KubeClient, renewDeadlineMs: number, logger: Logger): KubeClient {
+  return client.isolated({ maxConcurrent: 2, retry: { maxRetries: 0 }, timeoutMs: Math.max(1000, Math.round(renewDeadlineMs / 2)), logger });
 }

@@ -129,6 +129,11 @@ export class SyncScheduler {
     slot.prompted = recent;
   }
 
+  /** Aborts the running run of `key` (it moved to another replica); its verdict still sets the next due time. */
+  cancel(key: string): void {
+    this.slots.get(key)?.abort?.abort();
+  }
+
   isRunning(key: string): boolean {
     return this.slots.get(key)?.running !== undefined;
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { runAgent, type RunningAgent } from '../../src/agent/index.js';
 import { KubeClient } from '../../src/kube/index.js';
-import { silentLogger } from '../../src/log/index.js';
+import { silentLogger, type Logger } from '../../src/log/index.js';
 import type { TenancyPolicy } from '../../src/sync/index.js';
 import type { KubeObject } from '../../src/objects.js';
 import { createNotifications, type Notifications } from '../../src/notify/index.js';
@@ -26,7 +26,7 @@ export interface Bed {
   git: GitServer;
   cacheRoot: string;
   /** `client` is the agent's own KubeClient (its request stats tell what the agent sent). */
-  startAgent(options?: { tenancy?: TenancyPolicy; namespace?: string; identity?: string; leaderElection?: boolean; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number; maxConcurrent?: number; watchManagedObjects?: boolean }): Promise<RunningAgent & { client: KubeClient }>;
+  startAgent(options?: { tenancy?: TenancyPolicy; namespace?: string; identity?: string; leaderElection?: boolean; shards?: { leaseDurationMs: number }; kubeconfig?: string; logger?: Logger; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number; maxConcurrent?: number; watchManagedObjects?: boolean }): Promise<RunningAgent & { client: KubeClient }>;
   client: KubeClient;
   stop(): Promise<void>;
 }
@@ -47,10 +47,10 @@ export async function startBed(options: { tls?: boolean } = {}): Promise<Bed> {
     cacheRoot,
     client,
     async startAgent(options = {}) {
-      const agentClient = KubeClient.fromConfig({ kubeconfig: cluster.kubeconfigPath, retry: { baseDelayMs: 20, maxDelayMs: 200, maxRetries: 3 }, ...(options.maxConcurrent ? { maxConcurrent: options.maxConcurrent } : {}) });
+      const agentClient = KubeClient.fromConfig({ kubeconfig: options.kubeconfig ?? cluster.kubeconfigPath, retry: { baseDelayMs: 20, maxDelayMs: 200, maxRetries: 3 }, ...(options.maxConcurrent ? { maxConcurrent: options.maxConcurrent } : {}) });
       const running = await runAgent({
         client: agentClient,
-        logger: silentLogger(),
+        logger: options.logger ?? silentLogger(),
         cacheDir: join(cacheRoot, options.identity ?? 'agent'),
         port: 0,
         concurrency: 4,
@@ -60,6 +60,7 @@ export async function startBed(options: { tls?: boolean } = {}): Promise<Bed> {
         // The test Git and chart servers speak plain HTTP on 127.0.0.1.
         tenancy: options.tenancy ?? { allowInsecureHttp: true },
         ...(options.namespace ? { namespace: options.namespace } : {}),
+        ...(options.shards ? { shards: { namespace: 'default', identity: options.identity ?? 'agent', ...options.shards } } : {}),
         ...(options.leaderElection ? { leaderElection: { namespace: 'default', identity: options.identity ?? 'agent', leaseDurationMs: 1000 } } : {}),
         ...(options.notifications ? { onOutcome: options.notifications.onOutcome, onShutdown: () => options.notifications!.close() } : {}),
       });

@@ -1,0 +1,213 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createWriteStream } from 'node:fs';
+import { createLogger } from '../../src/log/index.js';
+import { rendezvousOwner } from '../../src/agent/shard-ring.js';
+import type { RecordedRequest } from '../support/kube-sim/index.js';
+import { runCli } from '../support/cli.js';
+import { eventually, simOnly } from '../support/cluster.js';
+import { configMap, gitSync, startBed, type Bed } from './harness.js';
+
+/**
+ * Several agent replicas with `--shards auto` against one simulator: each agent has credentials
+ * of its own, so the simulator's request log says which agent wrote what. Every GitSync lives in
+ * a namespace of its own and applies into it, so a write's path says which GitSync it was for.
+ */
+
+const LEASE_MS = 3000;
+/** The retry period the agent derives from the lease duration (2⁄15 of it), as the leader elector does. */
+const RETRY_MS = (LEASE_MS * 2) / 15;
+const GITSYNCS = 60;
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+let bed: Bed;
+let sha: string;
+let repoUrl: string;
+beforeAll(async () => {
+  bed = await startBed();
+  const repo = await bed.git.createRepo('shared');
+  sha = await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'one') });
+  repoUrl = repo.url;
+});
+afterAll(async () => bed?.stop());
+
+type Replica = Awaited<ReturnType<Bed['startAgent']>> & { identity: string };
+/** Replicas of the running spec: all stopped after it, whatever it did. */
+const started: Replica[] = [];
+afterEach(async () => {
+  bed.cluster.sim?.clearFaults();
+  for (const replica of started.splice(0)) await replica.shutdown(1000).catch(() => undefined);
+});
+
+/** A sharded agent that acts as a user of its own (`identity`). */
+async function startReplica(identity: string): Promise<Replica> {
+  const sim = bed.cluster.sim!;
+  const credentials = sim.addUser({ name: identity, groups: ['system:masters'] });
+  const running = await bed.startAgent({ identity, ...(process.env.SHARD_LOG ? { logger: createLogger({ destination: createWriteStream(`${process.env.SHARD_LOG}/${identity}.log`) }) } : {}), kubeconfig: credentials.kubeconfigPath, shards: { leaseDurationMs: LEASE_MS }, resyncMs: 5_000 });
+  const replica = { ...running, identity };
+  started.push(replica);
+  return replica;
+}
+
+/** Waits until every replica sees exactly these members. */
+async function settled(replicas: Replica[]): Promise<void> {
+  const names = replicas.map((r) => r.identity).sort();
+  try {
+    await eventually(() => replicas.every((r) => r.membership?.members?.join(',') === names.join(',')), 20_000);
+  } catch (error) {
+    throw new Error(`the replicas do not agree on ${names.join(', ')}: ${replicas.map((r) => `${r.identity} sees ${r.membership?.members?.join(', ') ?? '(not a member)'}`).join('; ')}`, { cause: error });
+  }
+}
+
+/** 60 GitSyncs, each in a namespace of its own; resolves once all of them applied the commit. */
+async function createGitSyncs(prefix: string): Promise<string[]> {
+  const namespaces: string[] = [];
+  for (let i = 0; i < GITSYNCS; i++) namespaces.push(await bed.cluster.newNamespace(prefix));
+  await Promise.all(namespaces.map((ns) => bed.client.create(gitSync(ns, 'app', repoUrl, { source: { url: repoUrl, path: 'deploy', interval: '3s' } }))));
+  await eventually(async () => {
+    const all = await bed.client.list('ferry.dev/v1alpha1', 'GitSync');
+    return namespaces.every((ns) => (all.find((g) => g.metadata.namespace === ns)?.status as any)?.lastAppliedRevision === sha);
+  }, 60_000, 200);
+  return namespaces;
+}
+
+const key = (ns: string) => `${ns}/app`;
+const ownerAnnotation = async (ns: string) => (await bed.client.get({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'app' })).metadata.annotations?.['ferry.dev/owner'];
+
+/** The agent writes of each namespace in the order the simulator received them (from `from` on). */
+function writersByNamespace(namespaces: string[], agents: string[], from = 0): Map<string, string[]> {
+  const writers = new Map(namespaces.map((ns) => [ns, [] as string[]]));
+  for (const request of bed.cluster.sim!.requests.slice(from)) {
+    if (!WRITES.has(request.method) || !request.user || !agents.includes(request.user)) continue;
+    const ns = /\/namespaces\/([^/]+)\//.exec(request.path)?.[1];
+    writers.get(ns ?? '')?.push(request.user);
+  }
+  return writers;
+}
+
+/** The agents that wrote one namespace, in turn: ['a', 'b'] when a wrote and then b, never a again. */
+function turns(writers: string[]): string[] {
+  return writers.filter((writer, i) => writer !== writers[i - 1]);
+}
+
+const leaseLists = (requests: RecordedRequest[], user: string) => requests.filter((r) => r.user === user && r.resource === 'leases' && r.verb === 'list').length;
+
+describe.skipIf(simOnly.skip)('several agent replicas sharing the GitSyncs (--shards auto)', { timeout: 180_000 }, () => {
+  it('reconciles each of 60 GitSyncs by exactly one of three agents, the one rendezvous hashing names, and shows it', async () => {
+    const replicas = await Promise.all(['agent-a', 'agent-b', 'agent-c'].map(startReplica));
+    await settled(replicas);
+    const names = replicas.map((r) => r.identity);
+    const from = bed.cluster.sim!.requests.length;
+    const namespaces = await createGitSyncs('three');
+    // A few polls more: the 3 s interval comes round for every GitSync.
+    const polled = bed.cluster.sim!.requests.length;
+    await eventually(() => bed.cluster.sim!.requests.slice(polled).filter((r) => r.resource === 'gitsyncs' && r.verb === 'get').length >= 2 * GITSYNCS, 30_000);
+    const writers = writersByNamespace(namespaces, names, from);
+    for (const ns of namespaces) {
+      const expected = rendezvousOwner(key(ns), names);
+      expect({ ns, writers: turns(writers.get(ns) ?? []) }).toEqual({ ns, writers: [expected] });
+      expect(await ownerAnnotation(ns)).toBe(expected);
+    }
+    // Each agent took about a third, and /metrics says how many.
+    for (const replica of replicas) {
+      const mine = namespaces.filter((ns) => rendezvousOwner(key(ns), names) === replica.identity).length;
+      expect(mine).toBeGreaterThan(GITSYNCS / 6);
+      const metrics = await (await fetch(`http://127.0.0.1:${replica.server.port}/metrics`)).text();
+      expect(metrics).toContain(`ferry_shard_members 3`);
+      // Every GitSync of this spec file counts: so far only these 60.
+      expect(metrics).toContain(`ferry_shard_gitsyncs{replica="${replica.identity}"} ${mine}`);
+    }
+    // ferry status -o wide names the owning replica.
+    const shown = await runCli(['--kubeconfig', bed.cluster.kubeconfigPath, 'status', '-n', namespaces[0]!, '-o', 'wide']);
+    expect(shown.stdout).toMatch(/\bOWNER\b/);
+    expect(shown.stdout).toContain(rendezvousOwner(key(namespaces[0]!), names));
+    for (const replica of replicas) await replica.shutdown(1000);
+    await Promise.all(namespaces.map((ns) => bed.client.delete({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'app' }).catch(() => undefined)));
+  });
+
+  it('moves the GitSyncs of an agent that stops, and of one killed without releasing its Lease, to the others; nothing is written by two at once', async () => {
+    const sim = bed.cluster.sim!;
+    const replicas = await Promise.all(['stop-a', 'stop-b', 'stop-c'].map(startReplica));
+    await settled(replicas);
+    const names = replicas.map((r) => r.identity);
+    const from = sim.requests.length;
+    const namespaces = await createGitSyncs('move');
+    const [stopping, killed, survivor] = replicas as [Replica, Replica, Replica];
+
+    // A graceful stop: it deletes its member Lease, the others take its GitSyncs at their next look.
+    await stopping.shutdown(1000);
+    const afterStop = [killed.identity, survivor.identity];
+    await eventually(async () => {
+      for (const ns of namespaces) if ((await ownerAnnotation(ns)) !== rendezvousOwner(key(ns), afterStop)) return false;
+      return true;
+    }, 20_000, 100);
+
+    // A kill: from now on nothing it sends reaches the API server, and its Lease stays as it was.
+    const killedAt = sim.requests.length;
+    sim.injectFault({ caller: killed.identity, drop: true, count: 1_000_000 });
+    const moved = namespaces.filter((ns) => rendezvousOwner(key(ns), afterStop) === killed.identity);
+    expect(moved.length).toBeGreaterThan(0);
+    await eventually(async () => {
+      for (const ns of moved) if ((await ownerAnnotation(ns)) !== survivor.identity) return false;
+      return true;
+    }, 20_000, 100);
+    // Taken within one lease duration (and the retry periods that notice it), counted in the
+    // survivor's own looks at the member Leases: not before the Lease expired, not much after.
+    const takeovers = sim.requests.slice(killedAt).findIndex((r) => r.user === survivor.identity && r.method === 'PATCH' && r.resource === 'gitsyncs' && moved.some((ns) => r.path.includes(`/namespaces/${ns}/`)));
+    const looks = leaseLists(sim.requests.slice(killedAt, killedAt + takeovers), survivor.identity);
+    expect(looks).toBeGreaterThanOrEqual(2);
+    expect(looks).toBeLessThanOrEqual(Math.ceil(LEASE_MS / RETRY_MS) + 5);
+    // The new owner reconciles what it took.
+    await eventually(async () => {
+      const runs = (await survivor.agent.metrics.syncTotal.get()).values;
+      return moved.every((ns) => runs.some((run) => run.labels.namespace === ns && (run.labels.result === 'Synced' || run.labels.result === 'Unchanged')));
+    }, 20_000, 100);
+    sim.clearFaults();
+
+    // Over the whole spec, each GitSync was written by one agent after another, never two at once,
+    // and only the GitSyncs of the agents that left changed hands.
+    const writers = writersByNamespace(namespaces, names, from);
+    for (const ns of namespaces) {
+      const first = rendezvousOwner(key(ns), names);
+      const second = rendezvousOwner(key(ns), afterStop);
+      const third = rendezvousOwner(key(ns), [survivor.identity]);
+      const expected = [...new Set([first, second, third])].filter((owner, i, all) => i === 0 || owner !== all[i - 1]);
+      const seen = turns(writers.get(ns) ?? []);
+      expect({ ns, seen }).toEqual({ ns, seen: expected.slice(0, seen.length) });
+      expect(seen.at(-1)).toBe(third);
+    }
+    for (const replica of [killed, survivor]) await replica.shutdown(1000);
+    await Promise.all(namespaces.map((ns) => bed.client.delete({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'app' }).catch(() => undefined)));
+  });
+
+  it('gives a fourth agent about a quarter of the GitSyncs, and moves no others', async () => {
+    const sim = bed.cluster.sim!;
+    const replicas = await Promise.all(['join-a', 'join-b', 'join-c'].map(startReplica));
+    await settled(replicas);
+    const names = replicas.map((r) => r.identity);
+    const namespaces = await createGitSyncs('join');
+    const from = sim.requests.length;
+    const fourth = await startReplica('join-d');
+    const all = [...names, fourth.identity];
+    await settled([...replicas, fourth]);
+    const moving = namespaces.filter((ns) => rendezvousOwner(key(ns), all) === fourth.identity);
+    expect(moving.length).toBeGreaterThanOrEqual(GITSYNCS / 8);
+    expect(moving.length).toBeLessThanOrEqual((GITSYNCS * 3) / 8);
+    await eventually(async () => {
+      for (const ns of namespaces) if ((await ownerAnnotation(ns)) !== rendezvousOwner(key(ns), all)) return false;
+      return true;
+    }, 20_000, 100);
+    await eventually(() => {
+      const writers = writersByNamespace(moving, all, from);
+      return moving.every((ns) => (writers.get(ns) ?? []).includes(fourth.identity));
+    }, 20_000, 100);
+    const writers = writersByNamespace(namespaces, all, from);
+    for (const ns of namespaces) {
+      const before = rendezvousOwner(key(ns), names) as string;
+      const seen = turns(writers.get(ns) ?? []);
+      // The old owner's last writes (its release), then only the new one's.
+      if (moving.includes(ns)) expect({ ns, seen }).toEqual({ ns, seen: seen[0] === before ? [before, fourth.identity] : [fourth.identity] });
+      else expect({ ns, seen: seen.filter((w) => w !== before) }).toEqual({ ns, seen: [] });
+    }
+    for (const replica of [...replicas, fourth]) await replica.shutdown(1000);
+  });
+});
