@@ -5,6 +5,7 @@
 import type { KubeObject } from '../objects.js';
 import { isJsonObject } from '../objects.js';
 import { shortRevision } from '../sync/index.js';
+import { SHARD_OWNER_ANNOTATION } from '../well-known.js';
 
 export interface Condition {
   type: string;
@@ -25,6 +26,8 @@ export interface GitSyncStatusView {
   drift: number;
   suspended: boolean;
   pinned?: string;
+  /** The agent replica that holds it (sharded agents, `ferry.dev/owner`). */
+  owner?: string;
   message: string;
   lastSyncTime?: string;
   created?: string;
@@ -54,6 +57,7 @@ export function viewGitSync(gitsync: KubeObject): GitSyncStatusView {
     drift,
     suspended: spec.suspend === true,
     ...(typeof status.pinnedRevision === 'string' && status.pinnedRevision ? { pinned: status.pinnedRevision } : {}),
+    ...(gitsync.metadata.annotations?.[SHARD_OWNER_ANNOTATION] ? { owner: gitsync.metadata.annotations[SHARD_OWNER_ANNOTATION] } : {}),
     message: ready?.message ?? '',
     ...(typeof status.lastSyncTime === 'string' ? { lastSyncTime: status.lastSyncTime } : {}),
     ...(gitsync.metadata.creationTimestamp ? { created: gitsync.metadata.creationTimestamp } : {}),

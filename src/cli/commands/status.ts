@@ -20,6 +20,8 @@ const LIST_COLUMNS: Column<GitSyncStatusView>[] = [
   { header: 'DRIFT', value: (v) => String(v.drift) },
   { header: 'SUSPENDED', value: (v) => (v.suspended ? 'True' : 'False'), wide: true },
   { header: 'LAST SYNC', value: (v) => formatAge(v.lastSyncTime), wide: true },
+  // The agent replica reconciling it, when the agent runs sharded (`--shards auto`).
+  { header: 'OWNER', value: (v) => v.owner ?? '<none>', wide: true },
   { header: 'AGE', value: (v) => formatAge(v.created) },
   { header: 'MESSAGE', value: (v) => v.message, wide: true },
 ];
