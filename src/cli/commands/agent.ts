@@ -7,6 +7,7 @@ import type { CliIO } from '../context.js';
 import { cacheDir } from '../source-arg.js';
 import { createNotifications } from '../../notify/index.js';
 import { wholeNumberFlag } from '../flags.js';
+import { FerryError } from '../../errors.js';
 
 interface AgentFlags {
   port: number;
@@ -18,6 +19,10 @@ interface AgentFlags {
   leaderElectLeaseDuration: string;
   leaderElectRenewDeadline: string;
   leaderElectRetryPeriod: string;
+  shards?: string;
+  shardLeaseDuration: string;
+  shardRenewDeadline: string;
+  shardRetryPeriod: string;
   resync: string;
   logFormat: LogFormat;
   shutdownGrace: string;
@@ -45,6 +50,10 @@ export function registerAgent(program: Command, io: CliIO): void {
     .option('--leader-elect-lease-duration <duration>', 'how long a standby waits after the Lease last changed before it takes over', '15s')
     .option('--leader-elect-renew-deadline <duration>', 'how long the leader tries to renew before it steps down and stops writing', '10s')
     .option('--leader-elect-retry-period <duration>', 'how often the Lease is renewed, or tried for', '2s')
+    .addOption(new Option('--shards <mode>', 'auto: split GitSyncs over the live replicas (a member Lease each); off: one replica does all (default: auto in a pod, unless --leader-elect)').choices(['auto', 'off']))
+    .option('--shard-lease-duration <duration>', 'how long a replica counts as live after its member Lease last changed', '15s')
+    .option('--shard-renew-deadline <duration>', 'how long a replica tries to renew its member Lease before it stops writing', '10s')
+    .option('--shard-retry-period <duration>', 'how often a replica renews its member Lease and looks at the others', '2s')
     .option('--resync <duration>', 'how often GitSyncs are listed in full (a watch delivers every change in between)', '5m')
     .option('--shutdown-grace <duration>', 'how long a running sync may finish on SIGTERM', '30s')
     .option('--alert-reminder <duration>', 'repeat an unchanged drift alert after this long (0s: never)', '24h')
@@ -72,6 +81,7 @@ export function registerAgent(program: Command, io: CliIO): void {
         },
         notifier: { rateLimitPerMinute: flags.alertRateLimit },
       });
+      const shards = shardMode(flags, io.env);
       const running = await runAgent({
         client,
         logger,
@@ -88,6 +98,17 @@ export function registerAgent(program: Command, io: CliIO): void {
                 leaseDurationMs: parseDuration(flags.leaderElectLeaseDuration, '--leader-elect-lease-duration'),
                 renewDeadlineMs: parseDuration(flags.leaderElectRenewDeadline, '--leader-elect-renew-deadline'),
                 retryPeriodMs: parseDuration(flags.leaderElectRetryPeriod, '--leader-elect-retry-period'),
+              },
+            }
+          : {}),
+        ...(shards
+          ? {
+              shards: {
+                namespace: flags.leaderElectionNamespace ?? io.env.POD_NAMESPACE ?? 'ferry-system',
+                ...(io.env.POD_NAME ? { identity: io.env.POD_NAME } : {}),
+                leaseDurationMs: parseDuration(flags.shardLeaseDuration, '--shard-lease-duration'),
+                renewDeadlineMs: parseDuration(flags.shardRenewDeadline, '--shard-renew-deadline'),
+                retryPeriodMs: parseDuration(flags.shardRetryPeriod, '--shard-retry-period'),
               },
             }
           : {}),
@@ -108,6 +129,16 @@ export function registerAgent(program: Command, io: CliIO): void {
     });
 }
 
+/**
+ * Whether the agent shards: `--shards auto|off` when given; otherwise auto inside a pod (the
+ * install's Deployment sets POD_NAME from the downward API), so scaling the Deployment just
+ * works, and off outside one and with `--leader-elect` (one leader does all, as before).
+ */
+function shardMode(flags: AgentFlags, env: NodeJS.ProcessEnv): boolean {
+  if (flags.shards === 'auto' && flags.leaderElect) throw new FerryError('INVALID_ARGUMENT', '--shards auto and --leader-elect exclude each other: sharded replicas all work, an elected leader works alone', { details: { flag: '--shards' } });
+  if (flags.shards) return flags.shards === 'auto';
+  return !flags.leaderElect && Boolean(env.POD_NAME);
+}
 
 /** The tenancy flags as the agent's policy. */
 function tenancyFlags(flags: AgentFlags): TenancyPolicy {
