@@ -326,15 +326,17 @@ export class Agent {
     this.revoked.delete(key);
     if (signal.aborted) return { failed: false, cancelled: true, intervalMs: 60_000 };
     // Sharded: only under this replica's lock (and not seen as a request before it is taken).
+    let held: KubeObject | undefined;
     try {
-      const held = await this.holdShard(key, gitsync);
-      if (!held) return undefined;
-      gitsync = held;
+      held = await this.holdShard(key, gitsync);
     } catch (error) {
       logger.warn({ err: describeError(error) }, 'cannot take the GitSync; retrying');
       return { failed: false, cancelled: true, intervalMs: 60_000 };
     }
+    // Membership lost meanwhile: due again once this replica is a member (not "only when asked").
     if (signal.aborted || this.term !== term) return { failed: false, cancelled: true, intervalMs: 60_000 };
+    if (!held) return undefined;
+    gitsync = held;
     const request = requestSnapshotOf(gitsync);
     this.seen.set(key, request);
     if (isBeingDeleted(gitsync)) return hasFinalizer(gitsync) ? this.finalize(key, gitsync, signal) : undefined;
