@@ -16,14 +16,13 @@ export function isCredentialKey(key: string): boolean {
   return CREDENTIAL_KEY.test(key);
 }
 
-/** A URL with any `user:password@` removed and credential-like query parameters masked. */
+/** A URL with any `user:password@` removed (an SSH URL keeps its user) and credential-like query parameters masked. */
 export function stripUrlCredentials(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.username || parsed.password) {
-      parsed.username = '';
-      parsed.password = '';
-    }
+    // An SSH URL's user is the account to log in as (`git@`), not a secret; its password would be.
+    if (!/^(ssh|git\+ssh|ssh\+git):$/.test(parsed.protocol)) parsed.username = '';
+    parsed.password = '';
     for (const key of [...parsed.searchParams.keys()]) {
       if (isCredentialKey(key)) parsed.searchParams.set(key, MASK);
     }

@@ -17,6 +17,10 @@ export class SubmoduleError extends SourceError {}
 export class LfsPointerError extends SourceError {}
 /** The local Git cache could not be read, even after cloning it again. */
 export class CacheUnreadableError extends SourceError {}
+/** The SSH server's host key is not the one known_hosts lists for it (or none is listed): nothing was sent. */
+export class HostKeyError extends SourceError {}
+/** An SSH private key that cannot be used: not a private key, encrypted without its passphrase, a wrong passphrase. */
+export class SshKeyError extends SourceError {}
 
 /** The one message for a file over the size limit, for Git and local trees alike. */
 export function fileTooLarge(path: string, size: number, limit: number): FileTooLargeError {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import git, { type HttpClient } from 'isomorphic-git';
 import { withFreshHeaders } from './auth.js';
 import { RefNotFoundError } from './errors.js';
 import { HAVE_BRANCH, hasCommit, readShallow } from './git-cache.js';
@@ -13,10 +13,10 @@ import type { Remote } from './remote-refs.js';
  * pack), a depth-less one only what changed.
  */
 export async function fetchRef(remote: Remote, gitdir: string, ref: string, options: { shallow: boolean }): Promise<void> {
-  await guarded(remote, () =>
+  await guarded(remote, (http) =>
     git.fetch({
       fs,
-      http: remote.http,
+      http,
       gitdir,
       url: remote.url,
       ref: HAVE_BRANCH,
@@ -42,13 +42,15 @@ export async function fetchRef(remote: Remote, gitdir: string, ref: string, opti
  * four times the history between the tips and the commit, never all of it.
  */
 export async function fetchCommit(remote: Remote, gitdir: string, commit: string, onStep?: (step: { depth: number }) => void): Promise<void> {
-  const info = await guarded(remote, () => git.getRemoteInfo2({ http: remote.http, url: remote.url, protocolVersion: 1, ...withFreshHeaders(remote.auth) }));
-  const tips = new Set((info.refs ?? []).flatMap((ref) => [ref.oid, ...(ref.peeled ? [ref.peeled] : [])]));
+  const info = await guarded(remote, (http) => git.getRemoteInfo2({ http, url: remote.url, protocolVersion: 1, ...withFreshHeaders(remote.auth) }));
+  // Only what is advertised: upload-pack marks a tag's object as ours, not the commit it peels
+  // to, and refuses that commit (`not our ref`) unless the server allows more.
+  const tips = new Set((info.refs ?? []).map((ref) => ref.oid));
   const capabilities = info.capabilities as Record<string, unknown>;
   if (tips.has(commit) || capabilities['allow-reachable-sha1-in-want'] || capabilities['allow-tip-sha1-in-want']) {
     onStep?.({ depth: 1 });
-    await guarded(remote, () =>
-      git.fetch({ fs, http: remote.http, gitdir, url: remote.url, ref: HAVE_BRANCH, remoteRef: commit, singleBranch: true, tags: false, depth: 1, ...withFreshHeaders(remote.auth) }),
+    await guarded(remote, (http) =>
+      git.fetch({ fs, http, gitdir, url: remote.url, ref: HAVE_BRANCH, remoteRef: commit, singleBranch: true, tags: false, depth: 1, ...withFreshHeaders(remote.auth) }),
     );
     if (await hasCommit(gitdir, commit)) return;
   }
@@ -58,8 +60,8 @@ export async function fetchCommit(remote: Remote, gitdir: string, commit: string
   for (let reached = 0; ; ) {
     const depth = reached === 0 ? 1 : reached * 3;
     onStep?.({ depth: reached + depth });
-    await guarded(remote, () =>
-      git.fetch({ fs, http: remote.http, gitdir, url: remote.url, ref: HAVE_BRANCH, remoteRef: 'HEAD', singleBranch: false, tags: true, depth, relative: reached > 0, ...withFreshHeaders(remote.auth) }),
+    await guarded(remote, (http) =>
+      git.fetch({ fs, http, gitdir, url: remote.url, ref: HAVE_BRANCH, remoteRef: 'HEAD', singleBranch: false, tags: true, depth, relative: reached > 0, ...withFreshHeaders(remote.auth) }),
     );
     if (await hasCommit(gitdir, commit)) return;
     const now = await readShallow(gitdir);
@@ -72,9 +74,9 @@ export async function fetchCommit(remote: Remote, gitdir: string, commit: string
   }
 }
 
-async function guarded<T>(remote: Remote, call: () => Promise<T>): Promise<T> {
+async function guarded<T>(remote: Remote, operation: (http: HttpClient) => Promise<T>): Promise<T> {
   try {
-    return await call();
+    return await remote.call(operation);
   } catch (error) {
     throw mapGitError(error, remote.cleanUrl);
   }

@@ -3,16 +3,15 @@ import { join } from 'node:path';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { silentLogger, stripUrlCredentials } from '../log/index.js';
-import { authOptions } from './auth.js';
 import { RefNotFoundError, SourceTimeoutError } from './errors.js';
 import { RepoCache, hasCommit } from './git-cache.js';
 import { fetchCommit, fetchRef } from './git-fetch.js';
-import { stoppableHttp } from './git-http.js';
 import { GitObjectReader } from './git-objects.js';
 import { GitCommitTree } from './git-tree.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ObjectCache } from './object-cache.js';
 import { describeRef } from './refs.js';
+import { openRemote } from './open-remote.js';
 import { resolveRemoteRef, type Remote, type ResolvedRef } from './remote-refs.js';
 import type { GitCredentials, GitRef, SourceTree } from './types.js';
 
@@ -117,7 +116,7 @@ export class GitSource {
   }
 
   private async fetchNow(url: string, dir: string, ref: GitRef | undefined, credentials: GitCredentials | undefined, signal: AbortSignal): Promise<FetchResult> {
-    const remote: Remote = { url, cleanUrl: stripUrlCredentials(url), http: stoppableHttp(signal), auth: authOptions(credentials) };
+    const remote = openRemote(url, credentials, signal);
     const resolved = await resolveRemoteRef(remote, ref);
     const cache = new RepoCache(dir, remote.cleanUrl, this.logger);
     const result = (changed: boolean): FetchResult => ({ url: remote.cleanUrl, commit: resolved.commit, ref: resolved.ref, changed });

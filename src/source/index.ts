@@ -1,5 +1,5 @@
 /**
- * Sources: Git over HTTP(S) with isomorphic-git (shallow first clone, incremental fetches, one
+ * Sources: Git over HTTP(S) and SSH (ssh2 behind isomorphic-git's HTTP client interface) with isomorphic-git (shallow first clone, incremental fetches, one
  * refs round trip when nothing moved, a cache per repository URL), ref resolution (branch, tag,
  * semver range over tags, commit), credentials, and the files of a revision as a SourceTree read
  * on demand, for Git commits and local directories alike, with the same safety rules. Helm charts
@@ -8,6 +8,7 @@
  * Kubernetes.
  */
 export { GitSource, type GitSourceOptions, type FetchResult } from './git-source.js';
+export { isSshUrl, parseSshUrl, uploadPackCommand, type SshUrl } from './ssh-url.js';
 export { openLocalTree, type LocalTreeOptions } from './local-tree.js';
 export { parseRefSpec, describeRef, highestMatchingTag } from './refs.js';
 export type { GitRef, GitCredentials, SourceFile, SourceTree, EntryKind } from './types.js';
@@ -28,4 +29,6 @@ export {
   SubmoduleError,
   LfsPointerError,
   CacheUnreadableError,
+  HostKeyError,
+  SshKeyError,
 } from './errors.js';

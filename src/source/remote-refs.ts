@@ -8,12 +8,16 @@ import type { GitRef } from './types.js';
 
 /** A remote repository as the fetch code talks to it. */
 export interface Remote {
-  /** The URL as given (it may carry credentials): for requests only. */
+  /** The URL isomorphic-git is given (it may carry credentials): for requests only. */
   url: string;
   /** The URL without credentials: for messages, logs and the cache. */
   cleanUrl: string;
-  http: HttpClient;
   auth: AuthOptions;
+  /**
+   * Runs one isomorphic-git call with the HTTP client to hand it: the smart-HTTP client, or the
+   * SSH transport behind that interface, whose connection is closed when the call returns.
+   */
+  call<T>(operation: (http: HttpClient) => Promise<T>): Promise<T>;
 }
 
 /** What a ref resolved to on the remote. */
@@ -64,7 +68,7 @@ export async function resolveRemoteRef(remote: Remote, ref: GitRef | undefined):
 
 async function listRefs(remote: Remote, prefix: string): Promise<ServerRef[]> {
   try {
-    return await git.listServerRefs({ http: remote.http, url: remote.url, prefix, peelTags: true, symrefs: true, ...withFreshHeaders(remote.auth) });
+    return await remote.call((http) => git.listServerRefs({ http, url: remote.url, prefix, peelTags: true, symrefs: true, ...withFreshHeaders(remote.auth) }));
   } catch (error) {
     throw mapGitError(error, remote.cleanUrl);
   }

@@ -1,11 +1,19 @@
 /** Which revision of a repository to follow. */
 export type GitRef = { branch: string } | { tag: string } | { semver: string } | { commit: string };
 
-/** Credentials from a Secret: basic auth or a bearer token. Never logged. */
+/** Credentials from a Secret (basic auth, a bearer token; for SSH a key and known_hosts), or the CLI's flags. Never logged. */
 export interface GitCredentials {
   username?: string;
   password?: string;
   bearerToken?: string;
+  /** SSH: a private key (OpenSSH or PEM: ed25519, ECDSA, RSA). */
+  identity?: string;
+  /** SSH: the identity's passphrase, when it is encrypted. */
+  passphrase?: string;
+  /** SSH: known_hosts lines; the server's host key must be among them. */
+  knownHosts?: string;
+  /** SSH: an ssh-agent socket to log in with when there is no identity (the CLI's SSH_AUTH_SOCK). */
+  agentSocket?: string;
 }
 
 /** One file of a revision, by its path from the repository (or directory) root. */

@@ -17,6 +17,12 @@ describe('stripUrlCredentials', () => {
     expect(stripUrlCredentials('https://hooks.example.com/x?token=abc&channel=ops')).toBe(`https://hooks.example.com/x?token=${encodeURIComponent(MASK)}&channel=ops`);
   });
 
+  it('keeps the account of an SSH URL, which is no secret, and drops a password', () => {
+    expect(stripUrlCredentials('ssh://git@git.example.com:2222/team/repo.git')).toBe('ssh://git@git.example.com:2222/team/repo.git');
+    expect(stripUrlCredentials('ssh://git:s3cret@git.example.com/team/repo.git')).toBe('ssh://git@git.example.com/team/repo.git');
+    expect(stripUrlCredentials('git@git.example.com:team/repo.git')).toBe('git@git.example.com:team/repo.git');
+  });
+
   it('drops what precedes an @ in addresses it cannot parse as URLs', () => {
     expect(stripUrlCredentials('not a url //user:pw@host/path')).toBe('not a url //host/path');
   });

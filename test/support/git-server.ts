@@ -188,7 +188,8 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     const policy = policies.get(repoPath) ?? 'none';
     if (wants.length === 0 || policy === 'reachable' || policy === 'any') return undefined;
     const bare = join(reposDir, repoPath);
-    const tips = new Set((await run('git', ['for-each-ref', '--format=%(objectname) %(*objectname)'], bare)).split(/\s+/).filter(Boolean));
+    // The advertised objects only: a tag's, not the commit it peels to (upload-pack's mark_our_ref).
+    const tips = new Set((await run('git', ['for-each-ref', '--format=%(objectname)'], bare)).split(/\s+/).filter(Boolean));
     tips.add(await run('git', ['rev-parse', 'HEAD'], bare).catch(() => ''));
     return wants.find((want) => !tips.has(want));
   };
