@@ -15,7 +15,7 @@
  *   npm run bench -- scale --gitsyncs=200 --repos=20 --objects=10 --rounds=10 --interval=5s
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,9 +184,10 @@ export default async function scaleBenchmark(): Promise<void> {
 
     const port = await freePort();
     const heapLog = join(cacheDir, 'heap.log');
-    const args = ['agent', '--kubeconfig', sim.kubeconfigPath, '--port', String(port), '--cache-dir', join(cacheDir, 'git'), ...(size.concurrency ? ['--concurrency', String(size.concurrency)] : [])];
+    const args = ['agent', ...(process.env.FERRY_BENCH_AGENT_LOG ? ['--verbose'] : []), '--kubeconfig', sim.kubeconfigPath, '--port', String(port), '--cache-dir', join(cacheDir, 'git'), ...(size.concurrency ? ['--concurrency', String(size.concurrency)] : [])];
     agent = spawn(process.execPath, ['--expose-gc', '--import', join(ROOT, 'bench/support/heap-probe.mjs'), join(ROOT, 'dist/cli/main.js'), ...args], {
-      stdio: ['ignore', 'ignore', 'inherit'],
+      // The agent's JSON log goes to $FERRY_BENCH_AGENT_LOG when it is set (where the time went).
+      stdio: ['ignore', process.env.FERRY_BENCH_AGENT_LOG ? openSync(process.env.FERRY_BENCH_AGENT_LOG, 'w') : 'ignore', 'inherit'],
       env: { ...process.env, FERRY_BENCH_HEAP_LOG: heapLog },
     });
     const pid = agent.pid as number;

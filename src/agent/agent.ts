@@ -21,6 +21,7 @@ import { isAssigned, mayHold, type ShardView } from './shard-gate.js';
 import { releaseShardLock, shardOwnerOf, takeShardLock } from './shard-lock.js';
 import type { RunVerdict } from './schedule.js';
 import { SyncScheduler } from './scheduler.js';
+import { commitOf, sourceKeyOf, SourceHeads } from './shared-sources.js';
 
 export { GITSYNC_API_VERSION, REQUESTED_AT_ANNOTATION, ROLLBACK_TO_ANNOTATION } from '../well-known.js';
 
@@ -82,6 +83,10 @@ export class Agent {
   /** What the last run of each GitSync acted on: anything newer is a request. */
   private readonly seen = new Map<string, RequestSnapshot>();
   private readonly managedObjects: ManagedObjectWatcher | undefined;
+  /** The last commit seen per repository and ref: when it moves, every GitSync on it runs. */
+  private readonly sourceHeads = new SourceHeads();
+  /** GitSyncs whose next run asks Git afresh (a webhook), not through a shared answer. */
+  private readonly askedFresh = new Set<string>();
   private watchedKindsKey = '';
   private running = false;
   /** Bumped when leadership is lost: a run may write only while the term it started in lasts. */
@@ -194,6 +199,7 @@ export class Agent {
   trigger(namespace: string, name: string): boolean {
     const key = gitSyncKey(namespace, name);
     if (!this.gitsyncs.get(key)) return false;
+    this.askedFresh.add(key);
     this.scheduler.runSoon(key);
     this.scheduler.startDue();
     return true;
@@ -268,6 +274,7 @@ export class Agent {
     this.scheduler.forget(key);
     this.ownWrites.forget(key);
     this.seen.delete(key);
+    this.askedFresh.delete(key);
   }
 
   /** Watches the kinds the GitSyncs' inventories hold (recomputed as inventories change). */
@@ -338,6 +345,9 @@ export class Agent {
     if (!held) return undefined;
     gitsync = held;
     const request = requestSnapshotOf(gitsync);
+    const seenBefore = this.seen.get(key);
+    // A spec change or a webhook asks Git now; a poll shares the answer of its repository's last poll.
+    const fresh = this.askedFresh.delete(key) || (seenBefore !== undefined && seenBefore.generation !== request.generation);
     this.seen.set(key, request);
     if (isBeingDeleted(gitsync)) return hasFinalizer(gitsync) ? this.finalize(key, gitsync, signal) : undefined;
     // Suspended after it was queued (or while a run that queued a follow-up was going on).
@@ -355,8 +365,10 @@ export class Agent {
       gitsync,
       request,
       signal,
+      { shareSource: !fresh },
     );
     this.ownWrites.remember(key, outcome.changes);
+    if (outcome.revision) this.followMovedSource(key, gitsync, commitOf(outcome.revision));
     logger.info({ revision: outcome.revision, result: outcome.result, reason: outcome.reason, durationMs: outcome.durationMs }, outcome.message);
     recordOutcomeMetrics(this.metrics, gitsync, outcome);
     const verdict = { failed: outcome.result === 'Failed', intervalMs: settings?.intervalMs ?? 60_000, ...(settings?.schedule ? { schedule: settings.schedule } : {}) };
@@ -384,6 +396,21 @@ export class Agent {
     const name = identity.user.slice(identity.user.lastIndexOf(':') + 1);
     const account = await client.getOrNull({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name });
     return account ? { client: client.impersonate(identity) } : { missing: `ServiceAccount/${namespace}/${name}` };
+  }
+
+  /** The repository of `gitsync` moved to `commit`: the other GitSyncs on it that have not seen it run now. */
+  private followMovedSource(key: string, gitsync: KubeObject, commit: string): void {
+    const source = sourceKeyOf(gitsync);
+    if (!source || !this.sourceHeads.moved(source, commit)) return;
+    const used = new Set<string>();
+    for (const [other, sibling] of this.gitsyncs.entries()) {
+      const siblingSource = sourceKeyOf(sibling);
+      if (siblingSource) used.add(siblingSource);
+      if (other === key || siblingSource !== source) continue;
+      const attempted = isJsonObject(sibling.status) && typeof sibling.status.lastAttemptedRevision === 'string' ? commitOf(sibling.status.lastAttemptedRevision) : undefined;
+      if (attempted !== commit) this.scheduler.runSoon(other);
+    }
+    this.sourceHeads.keepOnly(used);
   }
 
   /** The GitSync is being deleted: prune what it applied (or not), then let it go; retried with backoff. */

@@ -51,7 +51,15 @@ export interface SyncRun {
  * events stay the agent's own writes (the caller's). Never throws: a failure before the reconcile
  * could start (a bad spec, a missing Secret, a refusal) is a Failed outcome too.
  */
-export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: RequestSnapshot, signal: AbortSignal): Promise<SyncRun> {
+export interface RunSyncOptions {
+  /**
+   * Share the Git answer of other GitSyncs on the same repository and ref while it is younger than
+   * this GitSync's interval (a poll). Off for a run someone asked for (a webhook, a spec change).
+   */
+  shareSource?: boolean;
+}
+
+export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: RequestSnapshot, signal: AbortSignal, options: RunSyncOptions = {}): Promise<SyncRun> {
   const namespace = gitsync.metadata.namespace ?? 'default';
   const name = gitsync.metadata.name;
   const started = Date.now();
@@ -81,6 +89,7 @@ export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: R
       },
       ...(pin ? { pinnedEntry: pin.number } : {}),
       ...(asked ? { correctDrift: true } : {}),
+      ...(options.shareSource && !asked ? { sourceMaxAgeMs: settings.intervalMs } : {}),
       ...(deps.healthPollMs ? { pollIntervalMs: deps.healthPollMs } : {}),
     });
   } catch (error) {

@@ -34,6 +34,12 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** This fetch's time limit, instead of the source's (a GitSync's `spec.source.timeout`). */
   timeoutMs?: number;
+  /**
+   * An answer for this repository, ref and credentials that is at most this old is good enough:
+   * the GitSyncs polling one repository share one refs round trip per interval instead of one
+   * each. Unset (or 0): ask the remote now (a webhook, `ferry sync`).
+   */
+  maxAgeMs?: number;
 }
 
 export interface FetchResult {
@@ -50,9 +56,14 @@ export interface FetchResult {
   changed: boolean;
 }
 
+/** A digest of credentials, to key answers by who asked without keeping the secret itself. */
+function credentialsDigest(credentials: GitCredentials | undefined): string {
+  return credentials ? createHash('sha256').update(JSON.stringify(credentials)).digest('base64') : '';
+}
+
 /**
  * Git over HTTP(S) with isomorphic-git, cached per repository URL. A poll costs one refs round
- * trip when nothing moved; a new commit is fetched incrementally (shallow the first time a ref
+ * trip when nothing moved (and polls of one repository within `maxAgeMs` share that one); a new commit is fetched incrementally (shallow the first time a ref
  * is fetched, a commit ref as shallow as the server allows); concurrent polls of one ref share
  * one fetch, and fetches into one cache directory take turns, each until its download has
  * really stopped (a timeout aborts the requests and waits for that). A failed fetch leaves the
@@ -61,6 +72,8 @@ export interface FetchResult {
  */
 export class GitSource {
   private readonly inFlight = new Map<string, Promise<FetchResult>>();
+  /** The last answer per repository, ref and credentials, and when it was asked for (maxAgeMs). */
+  private readonly answered = new Map<string, { askedAt: number; result: FetchResult }>();
   private readonly locks = new KeyedLock();
   private readonly objects: ObjectCache;
   /** How each repository was last fetched, to clone a commit again when its cache breaks. */
@@ -82,10 +95,17 @@ export class GitSource {
     const key = `${dir}|${JSON.stringify(options.ref ?? 'HEAD')}`;
     const running = this.inFlight.get(key);
     if (running) return running;
+    // Keyed by the credentials too: a client with other credentials (or none) never rides on an
+    // answer it might not have been given.
+    const answerKey = `${key}|${credentialsDigest(options.credentials)}`;
+    const answer = this.answered.get(answerKey);
+    if (answer && options.maxAgeMs && Date.now() - answer.askedAt <= options.maxAgeMs) return Promise.resolve({ ...answer.result, changed: false });
     this.lastFetch.set(dir, { url, credentials: options.credentials });
     const stop = new AbortController();
+    const askedAt = Date.now();
     const work = this.fetchNow(url, dir, options.ref, options.credentials, stop.signal);
     const result = this.withTimeout(url, work, stop, options).finally(() => this.inFlight.delete(key));
+    result.then((fetched) => this.answered.set(answerKey, { askedAt, result: fetched })).catch(() => this.answered.delete(answerKey));
     this.inFlight.set(key, result);
     return result;
   }

@@ -19,12 +19,12 @@ export interface FetchedSource {
  * A chart from a repository or registry is a revision of its own (`chart@version@digest`); values
  * from outside the revision (valuesFrom, inline, the command line) add their digest to it.
  */
-export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, 'git' | 'charts'>, signal?: AbortSignal): Promise<FetchedSource> {
-  const fetched = await fetchTree(settings, deps, signal);
+export async function fetchSource(settings: SyncSettings, deps: Pick<SyncDeps, 'git' | 'charts'>, signal?: AbortSignal, maxAgeMs?: number): Promise<FetchedSource> {
+  const fetched = await fetchTree(settings, deps, signal, maxAgeMs);
   return { ...fetched, revision: withValuesDigest(fetched.revision, settings.helm) };
 }
 
-async function fetchTree(settings: SyncSettings, deps: Pick<SyncDeps, 'git' | 'charts'>, signal?: AbortSignal): Promise<FetchedSource> {
+async function fetchTree(settings: SyncSettings, deps: Pick<SyncDeps, 'git' | 'charts'>, signal?: AbortSignal, maxAgeMs?: number): Promise<FetchedSource> {
   const source = settings.source;
   if (source.type === 'helm') {
     const chart = await (deps.charts ?? sharedChartSource).fetch(
@@ -44,6 +44,7 @@ async function fetchTree(settings: SyncSettings, deps: Pick<SyncDeps, 'git' | 'c
     ...(source.credentials ? { credentials: source.credentials } : {}),
     ...(signal ? { signal } : {}),
     ...(source.timeoutMs !== undefined ? { timeoutMs: source.timeoutMs } : {}),
+    ...(maxAgeMs ? { maxAgeMs } : {}),
   });
   return { tree: await deps.git.tree(source.url, fetched.commit), revision: fetched.commit, ref: fetched.ref };
 }
@@ -52,7 +53,7 @@ async function fetchTree(settings: SyncSettings, deps: Pick<SyncDeps, 'git' | 'c
 export async function fetchRevision(run: ReconcileRun): Promise<Step<FetchedSource>> {
   if (isCancelled(run)) return stop(cancelled(run, { during: 'fetch' }));
   try {
-    const fetched = await fetchSource(run.settings, run.deps, run.options.signal);
+    const fetched = await fetchSource(run.settings, run.deps, run.options.signal, run.options.sourceMaxAgeMs);
     if (isCancelled(run)) return stop(cancelled(run, { during: 'fetch', revision: fetched.revision }));
     run.emit({ type: 'source', revision: fetched.revision, ...(fetched.ref ? { ref: fetched.ref } : {}) });
     return proceed(fetched);

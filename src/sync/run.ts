@@ -45,6 +45,11 @@ export interface SyncOptions {
   allowEmpty?: boolean;
   /** Poll interval of health waits (default 2 s). */
   pollIntervalMs?: number;
+  /**
+   * A Git answer (the ref's commit) at most this old is good enough: GitSyncs on one repository
+   * and ref share one refs round trip per poll. Unset: ask the remote now.
+   */
+  sourceMaxAgeMs?: number;
   signal?: AbortSignal;
   onEvent?: (event: SyncEvent) => void;
 }

@@ -26,7 +26,7 @@ export interface Bed {
   git: GitServer;
   cacheRoot: string;
   /** `client` is the agent's own KubeClient (its request stats tell what the agent sent). */
-  startAgent(options?: { tenancy?: TenancyPolicy; namespace?: string; identity?: string; leaderElection?: boolean; shards?: { leaseDurationMs: number }; kubeconfig?: string; logger?: Logger; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number; maxConcurrent?: number; watchManagedObjects?: boolean }): Promise<RunningAgent & { client: KubeClient }>;
+  startAgent(options?: { tenancy?: TenancyPolicy; namespace?: string; identity?: string; leaderElection?: boolean; shards?: { leaseDurationMs: number }; kubeconfig?: string; logger?: Logger; notifications?: Notifications; resyncMs?: number; failureBackoffMs?: number; maxConcurrent?: number; watchManagedObjects?: boolean; concurrency?: number }): Promise<RunningAgent & { client: KubeClient }>;
   client: KubeClient;
   stop(): Promise<void>;
 }
@@ -53,7 +53,7 @@ export async function startBed(options: { tls?: boolean } = {}): Promise<Bed> {
         logger: options.logger ?? silentLogger(),
         cacheDir: join(cacheRoot, options.identity ?? 'agent'),
         port: 0,
-        concurrency: 4,
+        concurrency: options.concurrency ?? 4,
         resyncMs: options.resyncMs ?? 100,
         ...(options.failureBackoffMs ? { failureBackoffMs: options.failureBackoffMs } : {}),
         ...(options.watchManagedObjects === false ? { watchManagedObjects: false } : {}),

@@ -182,6 +182,26 @@ describe('GitSource against git http-backend', () => {
     expect(server.requests.filter((r) => r.method === 'POST' && r.service === 'git-upload-pack').length).toBeLessThanOrEqual(2);
   });
 
+  it('polls of one repository and ref within maxAgeMs share one refs round trip; other credentials or a fresh poll ask again', async () => {
+    const { repo, sha } = await newRepo();
+    const source = newCache();
+    await source.fetch(repo.url);
+    server.resetRequests();
+    const polls = [];
+    for (let i = 0; i < 5; i++) polls.push(await source.fetch(repo.url, { maxAgeMs: 60_000 }));
+    expect(polls.map((p) => p.commit)).toEqual(Array(5).fill(sha));
+    expect(polls.every((p) => !p.changed)).toBe(true);
+    const refsRoundTrips = () => server.requests.filter((r) => r.method === 'GET' && r.service === 'git-upload-pack').length;
+    expect(refsRoundTrips()).toBe(0); // the first fetch above resolved the ref a moment ago
+    await source.fetch(repo.url, { maxAgeMs: 60_000, credentials: { username: 'other', password: 'secret' } });
+    expect(refsRoundTrips()).toBe(1); // a client with other credentials never rides on another's answer
+    await source.fetch(repo.url);
+    expect(refsRoundTrips()).toBe(2); // no maxAgeMs: a fresh answer (a webhook, `ferry sync`)
+    const moved = await repo.commitAndPush({ 'deploy/app.yaml': manifest('app', '2') }, 'second');
+    expect((await source.fetch(repo.url, { maxAgeMs: 60_000 })).commit).toBe(sha); // within the age: the answer shared
+    expect((await source.fetch(repo.url, { maxAgeMs: 0 })).commit).toBe(moved);
+  });
+
   it('re-clones a corrupt cache and a cache from another URL', async () => {
     const { repo, sha } = await newRepo();
     const source = newCache();
