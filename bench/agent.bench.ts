@@ -154,7 +154,7 @@ export default async function agentBenchmark(): Promise<void> {
   const port = await freePort();
   const heapLog = join(cacheDir, 'heap.log');
   // The probe forces a GC every 5 s and logs the heap left: growth there is a leak, not V8 sizing.
-  const agent = spawn(process.execPath, ['--expose-gc', '--import', join(ROOT, 'bench/support/heap-probe.mjs'), join(ROOT, 'dist/cli/main.js'), 'agent', '--kubeconfig', sim.kubeconfigPath, '--port', String(port), '--cache-dir', cacheDir, '--concurrency', '4'], {
+  const agent = spawn(process.execPath, ['--expose-gc', '--import', join(ROOT, 'bench/support/heap-probe.mjs'), join(ROOT, 'dist/cli/main.js'), 'agent', '--allow-insecure-http', '--kubeconfig', sim.kubeconfigPath, '--port', String(port), '--cache-dir', cacheDir, '--concurrency', '4'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, FERRY_BENCH_HEAP_LOG: heapLog },
   });
