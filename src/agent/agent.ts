@@ -85,7 +85,7 @@ export class Agent {
   private readonly managedObjects: ManagedObjectWatcher | undefined;
   /** The last commit seen per repository and ref: when it moves, every GitSync on it runs. */
   private readonly sourceHeads = new SourceHeads();
-  /** GitSyncs whose next run asks Git afresh (a webhook), not through a shared answer. */
+  /** GitSyncs whose next run asks Git afresh (a webhook, a recheck), not through a shared answer. */
   private readonly askedFresh = new Set<string>();
   private watchedKindsKey = '';
   private running = false;
@@ -129,7 +129,7 @@ export class Agent {
       run: (key, signal) => this.syncOne(key, signal),
       // A change during the sync that was not its own write was someone else's: look again.
       onRunEnd: (key) => {
-        if (this.ownWrites.releaseHeld(key)) this.scheduler.recheckSoon(key);
+        if (this.ownWrites.releaseHeld(key)) this.recheck(key);
         this.handBackIfMoved(key);
       },
     });
@@ -296,7 +296,7 @@ export class Agent {
     for (const [key, gitsync] of this.gitsyncs.entries()) {
       const endedAt = this.scheduler.endedAt(key);
       if (endedAt === undefined || endedAt >= askedAt) continue;
-      if (managedKindsOf(gitsync).has(kindName)) this.scheduler.recheckSoon(key);
+      if (managedKindsOf(gitsync).has(kindName)) this.recheck(key);
     }
   }
 
@@ -313,6 +313,15 @@ export class Agent {
     if (this.scheduler.isRunning(key)) return this.ownWrites.hold(key, change);
     if (this.ownWrites.isOwn(key, change)) return; // the late echo of its last sync's write
     this.logger.debug({ gitsync: key, object: formatRef(change.ref), change: change.type }, 'a managed object changed; checking for drift');
+    this.recheck(key);
+  }
+
+  /**
+   * A change to what it manages prompts a look: that run asks Git afresh too (only interval and
+   * cron polls share an answer), as rare as hand edits are.
+   */
+  private recheck(key: string): void {
+    this.askedFresh.add(key);
     this.scheduler.recheckSoon(key);
   }
 
@@ -346,7 +355,7 @@ export class Agent {
     gitsync = held;
     const request = requestSnapshotOf(gitsync);
     const seenBefore = this.seen.get(key);
-    // A spec change or a webhook asks Git now; a poll shares the answer of its repository's last poll.
+    // A spec change, a webhook or a recheck asks Git now; a poll shares the answer of its repository's last poll.
     const fresh = this.askedFresh.delete(key) || (seenBefore !== undefined && seenBefore.generation !== request.generation);
     this.seen.set(key, request);
     if (isBeingDeleted(gitsync)) return hasFinalizer(gitsync) ? this.finalize(key, gitsync, signal) : undefined;
@@ -361,7 +370,7 @@ export class Agent {
       }
     }
     const { settings, outcome, pinnedRevision } = await runSync(
-      { client, git: this.options.git, logger, metrics: this.metrics, tenancy: this.options.tenancy ?? {}, ...(this.options.healthPollMs ? { healthPollMs: this.options.healthPollMs } : {}) },
+      { client, git: this.options.git, logger, metrics: this.metrics, tenancy: this.options.tenancy ?? {}, ...(this.managedObjects ? { liveCache: this.managedObjects } : {}), ...(this.options.healthPollMs ? { healthPollMs: this.options.healthPollMs } : {}) },
       gitsync,
       request,
       signal,
