@@ -44,12 +44,29 @@ interface KindWatch {
   abort: AbortController;
   /** A fingerprint of each object's content (status and server-owned fields left out), by uid. */
   fingerprints: Map<string, string>;
+  /** Each object as last seen (without managedFields), by `namespace/name`: the live-state cache. */
+  objects: Map<string, KubeObject>;
+  /** True from a complete list until the watch breaks: only then does the cache answer. */
+  synced: boolean;
+}
+
+/** Page size of the lists a watch starts from: a kind with 10,000 objects is not one answer. */
+const LIST_PAGE_SIZE = 500;
+
+const cacheKey = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
+
+/** The object without managedFields: the diff never reads them, and they are most of a small object's size. */
+function cacheable(object: KubeObject): KubeObject {
+  if (!object.metadata.managedFields) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }
 
 /**
- * Watches the objects ferry manages, one watch per kind that some GitSync's inventory holds,
- * selected by the managed-by label, so that a hand edit or a deletion is seen within a second
- * rather than at the next poll. Only content changes count: a status update, a new
+ * Watches the objects ferry manages, one watch per kind that some GitSync's inventory holds
+ * (shared by every GitSync), selected by the managed-by label, so that a hand edit or a deletion
+ * is seen within a second rather than at the next poll. What the watches hold is also the live
+ * state a poll reads (`cached`, informer-style): an unchanged poll asks the server nothing. Only content changes count: a status update, a new
  * resourceVersion or managedFields entry is not a change. What to do about a change (whether it
  * was the GitSync's own write, when to reconcile) is the agent's decision.
  */
@@ -69,10 +86,19 @@ export class ManagedObjectWatcher {
     }
     for (const [key, kind] of wanted) {
       if (this.watches.has(key)) continue;
-      const watch: KindWatch = { abort: new AbortController(), fingerprints: new Map() };
+      const watch: KindWatch = { abort: new AbortController(), fingerprints: new Map(), objects: new Map(), synced: false };
       this.watches.set(key, watch);
       void this.follow(kind, watch);
     }
+  }
+
+  /**
+   * A managed object as its kind's watch last saw it; undefined when the kind is not watched, its
+   * watch is between a break and its next complete list, or the object is not labelled managed.
+   */
+  cached(ref: ObjectRef): KubeObject | undefined {
+    const watch = this.watches.get(kindKey(ref));
+    return watch?.synced ? watch.objects.get(cacheKey(ref.namespace, ref.name)) : undefined;
   }
 
   /** The kinds being watched, as `apiVersion|Kind` (tests, metrics). */
@@ -94,11 +120,9 @@ export class ManagedObjectWatcher {
     while (!watch.abort.signal.aborted) {
       try {
         const askedAt = Date.now();
-        const page = await client.listPage(kind.apiVersion, kind.kind, selector);
-        watch.fingerprints.clear();
-        for (const object of page.items) watch.fingerprints.set(object.metadata.uid ?? '', fingerprintOf(object));
+        let resourceVersion = await this.listInto(kind, selector, watch);
+        watch.synced = true;
         this.options.onListed?.(kind, askedAt);
-        let resourceVersion = page.resourceVersion;
         for (;;) {
           if (watch.abort.signal.aborted) return;
           resourceVersion = await client.watch(
@@ -110,6 +134,8 @@ export class ManagedObjectWatcher {
           failures = 0;
         }
       } catch (error) {
+        // Events may be missed from here until the next complete list: the cache does not answer.
+        watch.synced = false;
         if (watch.abort.signal.aborted) return;
         if (error instanceof ExpiredError) continue;
         failures++;
@@ -121,16 +147,41 @@ export class ManagedObjectWatcher {
     }
   }
 
+  /** Lists the kind page by page into `watch`; returns the resourceVersion to watch from. */
+  private async listInto(kind: KindRef, selector: { labelSelector: string; namespace?: string }, watch: KindWatch): Promise<string> {
+    const fingerprints = new Map<string, string>();
+    const objects = new Map<string, KubeObject>();
+    let token: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await this.options.client.listPage(kind.apiVersion, kind.kind, { ...selector, limit: LIST_PAGE_SIZE, ...(token ? { continue: token } : {}) });
+      for (const object of page.items) {
+        fingerprints.set(object.metadata.uid ?? '', fingerprintOf(object));
+        objects.set(cacheKey(object.metadata.namespace, object.metadata.name), cacheable(object));
+      }
+      // Every page of one list is a snapshot at the first page's resourceVersion.
+      if (!token) resourceVersion = page.resourceVersion;
+      token = page.continue;
+    } while (token);
+    watch.fingerprints = fingerprints;
+    watch.objects = objects;
+    return resourceVersion;
+  }
+
   private onEvent(watch: KindWatch, event: WatchEvent): void {
     const uid = event.object.metadata.uid ?? '';
     const sync = event.object.metadata.labels?.[SYNC_LABEL];
     const version = event.object.metadata.resourceVersion;
     const change = (type: ObjectChange['type']): ObjectChange => ({ ref: refOf(event.object), type, ...(version ? { resourceVersion: version } : {}) });
+    const key = cacheKey(event.object.metadata.namespace, event.object.metadata.name);
     if (event.type === 'DELETED') {
       watch.fingerprints.delete(uid);
+      watch.objects.delete(key);
       if (sync) this.options.onChange(sync, change('DELETED'));
       return;
     }
+    // The cache moves before anyone hears of the change: a recheck it prompts reads the new state.
+    watch.objects.set(key, cacheable(event.object));
     const fingerprint = fingerprintOf(event.object);
     const before = watch.fingerprints.get(uid);
     watch.fingerprints.set(uid, fingerprint);

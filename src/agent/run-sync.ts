@@ -5,6 +5,7 @@ import type { Logger } from '../log/index.js';
 import { scrubSecrets } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
 import type { GitSource } from '../source/index.js';
+import type { LiveCache } from '../apply/index.js';
 import { HistoryStore } from '../history/index.js';
 import {
   reconcile,
@@ -31,6 +32,8 @@ export interface RunSyncDeps {
   healthPollMs?: number;
   /** The agent's multi-tenancy rules. */
   tenancy: TenancyPolicy;
+  /** The managed-object watches' cache: live state of what the GitSync applied before. */
+  liveCache?: LiveCache;
 }
 
 /** One reconcile as the agent ran it. */
@@ -82,7 +85,7 @@ export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: R
     const status = isJsonObject(gitsync.status) ? gitsync.status : {};
     // A request no run has handled yet: someone asked for this sync, so drift is corrected even with self-heal off.
     const asked = request.requestedAt !== undefined && request.requestedAt !== status.lastHandledRequestedAt;
-    outcome = await reconcile(settings, { client, git: deps.git, logger: deps.logger, tenancy: deps.tenancy }, {
+    outcome = await reconcile(settings, { client, git: deps.git, logger: deps.logger, tenancy: deps.tenancy, ...(deps.liveCache ? { liveCache: deps.liveCache } : {}) }, {
       signal,
       onEvent: (event) => {
         if (event.type === 'source') deps.metrics.gitFetchDuration.observe(labels, (Date.now() - started) / 1000);

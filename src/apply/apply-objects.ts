@@ -37,7 +37,8 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
 
   // 1. Resolve kinds and read live state.
   const resolution = await resolveKinds(client, desired);
-  const live = await readLive(client, resolution.objects, concurrency);
+  const cache = request.liveCache ? { live: request.liveCache, sync: request.sync } : undefined;
+  const live = await readLive(client, resolution.objects, concurrency, cache);
   const context: ValidateContext = {
     diff: {
       base: new Map(request.base.map((object) => [objectKey(refOf(object)), object])),

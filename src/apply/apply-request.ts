@@ -6,6 +6,7 @@ import type { Plan } from './planner.js';
 import type { AdoptionBounds } from './ownership.js';
 import type { SchemaCatalog } from './schemas.js';
 import type { ApplyEvent, ChangeEntry } from './changeset.js';
+import type { LiveCache } from './read-live.js';
 
 /** The part of the Kubernetes gateway the apply uses (src/kube's KubeClient). */
 export interface ApplyClient {
@@ -48,6 +49,11 @@ export interface ApplyRequest {
   /** Recreate objects whose immutable fields changed (else only objects annotated `ferry.dev/force`). */
   force?: boolean;
   ignore?: IgnoreRule[];
+  /**
+   * Live objects already held (the agent's watch cache): objects this sync labelled are read
+   * from it instead of the server; the rest is read from the server.
+   */
+  liveCache?: LiveCache;
   /** Where the diff's schemas are kept between applies (default: one catalog per client). */
   schemas?: SchemaCatalog;
   /** Objects of one layer written concurrently (default 8). */

@@ -8,6 +8,7 @@
 export { planLayers, deletionOrder, kindRank, type Plan, type PlannedLayer } from './planner.js';
 export { applyObjects, ApplyError, type ApplyClient, type ApplyRequest, type ApplyResult } from './apply-objects.js';
 export { SchemaCatalog, type KindSchemas } from './schemas.js';
+export type { LiveCache } from './read-live.js';
 export { pruneObjects, pruneCandidates, PruneRefusedError, type PruneRequest } from './prune.js';
 export {
   summarizeChanges,

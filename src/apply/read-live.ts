@@ -1,6 +1,6 @@
-import type { KubeObject } from '../objects.js';
+import type { KubeObject, ObjectRef } from '../objects.js';
 import { objectKey, refOf } from '../objects.js';
-import { ForbiddenError } from '../kube/index.js';
+import { SYNC_LABEL } from '../well-known.js';
 import type { ApplyClient } from './apply-request.js';
 import { mapBounded } from './bounded.js';
 import type { ResolvedObject } from './resolve.js';
@@ -9,23 +9,50 @@ import type { ResolvedObject } from './resolve.js';
 export type LiveObjects = ReadonlyMap<string, KubeObject>;
 
 /**
- * Reads the live state of every served object with one LIST per apiVersion, kind and namespace:
- * how ferry reads a revision of hundreds of objects without hundreds of GETs.
+ * Live objects someone already holds: the agent's watch cache of the objects ferry manages,
+ * kept current by one label-selected watch per kind.
  */
-export async function readLive(client: ApplyClient, objects: ResolvedObject[], concurrency: number): Promise<LiveObjects> {
+export interface LiveCache {
+  /** The object as last seen; undefined when the cache does not hold it (then the server is asked). */
+  cached(ref: ObjectRef): KubeObject | undefined;
+}
+
+/**
+ * Reads the live state of every served object. An object this sync applied before (it carries
+ * the sync's label) comes from the cache when one is given: an unchanged poll asks the server
+ * nothing. The rest is read from the server with one LIST per apiVersion, kind and namespace —
+ * how ferry reads a revision of hundreds of objects without hundreds of GETs — except Secrets,
+ * read with a GET each: their LIST would bring every Secret of the namespace with its data
+ * (history entries, Helm releases, service account tokens).
+ */
+export async function readLive(client: ApplyClient, objects: ResolvedObject[], concurrency: number, cache?: { live: LiveCache; sync: string }): Promise<LiveObjects> {
   const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string; members: KubeObject[] }>();
+  const live = new Map<string, KubeObject>();
   for (const object of objects) {
     if (object.state !== 'served') continue;
     const { apiVersion, kind, metadata } = object.desired;
     const namespace = object.resource.namespaced ? metadata.namespace : undefined;
+    const ref = refOf(object.desired);
+    // Only what this sync labelled: anything else (another sync's, unmanaged) is read as the sync's own identity reads it.
+    const held = cache?.live.cached(ref);
+    if (held && held.metadata.labels?.[SYNC_LABEL] === cache?.sync) {
+      live.set(objectKey(ref), held);
+      continue;
+    }
     const key = `${apiVersion}|${kind}|${namespace ?? ''}`;
     const group = groups.get(key) ?? { apiVersion, kind, ...(namespace ? { namespace } : {}), members: [] };
     group.members.push(object.desired);
     groups.set(key, group);
   }
-  const live = new Map<string, KubeObject>();
   await mapBounded([...groups.values()], concurrency, async (group) => {
-    const listed = await listOrGet(client, group);
+    if (group.apiVersion === 'v1' && group.kind === 'Secret') {
+      await mapBounded(group.members, concurrency, async (desired) => {
+        const found = await client.getOrNull(refOf(desired));
+        if (found) live.set(objectKey(refOf(desired)), found);
+      });
+      return;
+    }
+    const listed = await client.list(group.apiVersion, group.kind, group.namespace ? { namespace: group.namespace } : {});
     const byName = new Map(listed.map((object) => [object.metadata.name, object]));
     for (const desired of group.members) {
       const found = byName.get(desired.metadata.name);
@@ -33,19 +60,4 @@ export async function readLive(client: ApplyClient, objects: ResolvedObject[], c
     }
   });
   return live;
-}
-
-/**
- * One LIST, or — when the identity may not list there (a tenant's service account may get some
- * objects it cannot list, or nothing at all) — one GET per object, so that a denial names the
- * object, not just its kind.
- */
-async function listOrGet(client: ApplyClient, group: { apiVersion: string; kind: string; namespace?: string; members: KubeObject[] }): Promise<KubeObject[]> {
-  try {
-    return await client.list(group.apiVersion, group.kind, group.namespace ? { namespace: group.namespace } : {});
-  } catch (error) {
-    if (!(error instanceof ForbiddenError)) throw error;
-    const found = await Promise.all(group.members.map((desired) => client.getOrNull(refOf(desired))));
-    return found.filter((object): object is KubeObject => object !== null);
-  }
 }

@@ -23,6 +23,7 @@ export function applyRevision(run: ReconcileRun, objects: KubeObject[], base: Ku
     dependencyTimeoutMs: settings.healthTimeoutMs,
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(deps.liveCache ? { liveCache: deps.liveCache } : {}),
     ...mode,
     onEvent: (event) => emit({ type: 'apply', event }),
   });

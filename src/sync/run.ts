@@ -3,7 +3,7 @@ import { silentLogger } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
 import type { ChartSource, GitSource } from '../source/index.js';
 import type { HealthSnapshot } from '../health/index.js';
-import { syncId, type ApplyEvent } from '../apply/index.js';
+import { syncId, type ApplyEvent, type LiveCache } from '../apply/index.js';
 import { HistoryStore } from '../history/index.js';
 import type { SyncSettings } from './settings.js';
 import type { SyncOutcome } from './outcome.js';
@@ -19,6 +19,8 @@ export interface SyncDeps {
   logger?: Logger;
   /** The agent's tenancy rules (absent: the CLI, acting as its user, is bound by none). */
   tenancy?: TenancyPolicy;
+  /** Live objects the agent's watches already hold: an unchanged poll reads its objects from here. */
+  liveCache?: LiveCache;
 }
 
 /** Progress of one reconcile, for the CLI's progress lines and the agent's logs. */

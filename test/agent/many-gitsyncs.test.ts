@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAgent } from '../../src/agent/index.js';
 import type { KubeClient } from '../../src/kube/index.js';
-import { eventually } from '../support/cluster.js';
+import { eventually, simOnly } from '../support/cluster.js';
 import type { TestRepo } from '../support/git-server.js';
 import { configMap, gitSync, startBed, type Bed } from './harness.js';
 
@@ -54,5 +54,30 @@ describe('many GitSyncs on one agent', () => {
     // A push webhook for one of them (the others would otherwise wait an hour).
     expect(agent.agent.trigger(ns, 'a')).toBe(true);
     await eventually(async () => (await Promise.all(names.map((n) => status(ns, n)))).every((s) => s.lastAppliedRevision === moved));
+  });
+
+  it.skipIf(simOnly.skip)('an unchanged poll reads what the GitSync applied from the agent\'s watches, not with a LIST per kind and namespace', async () => {
+    const ns = await bed.cluster.newNamespace('cached');
+    const repo = await bed.git.createRepo(ns);
+    const secret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: not-shown\n`;
+    const sha = await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'one'), 'deploy/creds.yaml': secret });
+    await bed.client.create(gitSync(ns, 'app', repo.url, { source: { url: repo.url, interval: '500ms', path: 'deploy' } }));
+    await eventually(async () => (await status(ns, 'app')).lastAppliedRevision === sha);
+    const sim = bed.cluster.sim!;
+    // The agent watches the kinds the GitSync's inventory holds.
+    await eventually(() => ['configmaps', 'secrets'].every((resource) => sim.requests.some((r) => r.verb === 'watch' && r.resource === resource)));
+    await eventually(async () => (await status(ns, 'app')).lastSyncResult === 'Unchanged');
+    sim.resetRequests();
+    const before = await reconciles(ns);
+    await eventually(async () => (await reconciles(ns)) - before >= 3);
+    const inNamespace = sim.requests.filter((r) => r.path.includes(`/namespaces/${ns}/`) && (r.verb === 'list' || r.verb === 'get'));
+    const isHistory = (r: { path: string; query: Record<string, string> }) => r.path.includes('/ferry.history.') || (r.query.labelSelector ?? '').includes('ferry.dev/history');
+    expect(inNamespace.filter((r) => r.resource === 'configmaps')).toEqual([]);
+    expect(inNamespace.filter((r) => r.resource === 'secrets' && !isHistory(r))).toEqual([]);
+    // A hand edit is still found (the watch saw it) and put back.
+    sim.mutateObject('v1', 'ConfigMap', 'cfg', ns, (cm) => {
+      cm.data.value = 'by-hand';
+    });
+    await eventually(async () => ((await bed.client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' })).data as Record<string, string>).value === 'one');
   });
 });
