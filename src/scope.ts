@@ -30,13 +30,6 @@ const CLUSTER_SCOPED = new Set([
   'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
 ]);
 
-/** True when a kind name (any group) is a cluster-scoped built-in, for references that carry no group. */
-export function isClusterScopedKindName(kind: string): boolean {
-  return CLUSTER_SCOPED_KIND_NAMES.has(kind);
-}
-
-const CLUSTER_SCOPED_KIND_NAMES = new Set([...CLUSTER_SCOPED].map((key) => key.slice(key.indexOf('/') + 1)));
-
 /**
  * True for built-in kinds known to be cluster-scoped. Render asks this only after a CRD of the
  * same render and the cluster's discovery had no answer (src/render/cluster-facts.ts).

@@ -1,7 +1,6 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { formatRef, groupOf, isJsonObject, objectKey, refOf } from '../objects.js';
 import { FerryError } from '../errors.js';
-import { isClusterScopedKindName } from '../scope.js';
 import { kindRank } from './kind-order.js';
 
 export { kindRank } from './kind-order.js';
@@ -85,12 +84,12 @@ export function planLayers(objects: KubeObject[]): Plan {
     const annotation = node.object.metadata.annotations?.[DEPENDS_ON_ANNOTATION];
     if (annotation !== undefined) {
       for (const entry of annotation.split(',').map((s) => s.trim()).filter(Boolean)) {
-        const target = parseDependsOn(entry, node.object);
+        const target = parseDependsOn(entry);
         if (!target) {
           problems.push(`${formatRef(refOf(node.object))}: ${DEPENDS_ON_ANNOTATION}: "${entry}" is not Kind/namespace/name or Kind/name`);
           continue;
         }
-        const toKey = index.byKindName.get(`${target.kind}/${target.namespace ?? ''}/${target.name}`);
+        const toKey = dependsOnTarget(target, node.object, index);
         if (!toKey) warnings.push(`${formatRef(refOf(node.object))}: depends on ${entry}, which is not part of this sync; not waiting for it`);
         else addEdge(node, toKey, 'depends-on annotation');
       }
@@ -290,14 +289,21 @@ function podSpecOf(kind: string, spec: Record<string, any>): Record<string, any>
   }
 }
 
-function parseDependsOn(entry: string, from: KubeObject): { kind: string; namespace?: string; name: string } | undefined {
+function parseDependsOn(entry: string): { kind: string; namespace?: string; name: string } | undefined {
   const parts = entry.split('/');
   if (parts.some((part) => part === '')) return undefined;
   if (parts.length === 3) return { kind: parts[0] as string, namespace: parts[1] as string, name: parts[2] as string };
-  if (parts.length === 2) {
-    // Kind/name: cluster-scoped, or in the same namespace as the dependent.
-    return { kind: parts[0] as string, ...(from.metadata.namespace && !isClusterScopedKindName(parts[0] as string) ? { namespace: from.metadata.namespace } : {}), name: parts[1] as string };
-  }
+  if (parts.length === 2) return { kind: parts[0] as string, name: parts[1] as string };
   return undefined;
 }
 
+/**
+ * The object a depends-on entry names. `Kind/name` is in the dependent's namespace, or else
+ * cluster-scoped: the objects already carry the scope render resolved (a CRD of the revision, the
+ * cluster's discovery), so a ClusterIssuer or any other custom kind is found without a table.
+ */
+function dependsOnTarget(target: { kind: string; namespace?: string; name: string }, from: KubeObject, index: NameIndex): string | undefined {
+  if (target.namespace !== undefined) return index.byKindName.get(`${target.kind}/${target.namespace}/${target.name}`);
+  const namespace = from.metadata.namespace;
+  return (namespace ? index.byKindName.get(`${target.kind}/${namespace}/${target.name}`) : undefined) ?? index.byKindName.get(`${target.kind}//${target.name}`);
+}

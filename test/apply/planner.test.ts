@@ -186,6 +186,35 @@ metadata: {name: api, namespace: a, annotations: {ferry.dev/depends-on: Job/a/mi
     ).toEqual([['Job/a/migrate'], ['Deployment/a/api']]);
   });
 
+  it('follows a Kind/name depends-on to a cluster-scoped custom resource, whose scope the render already decided', () => {
+    // A ClusterIssuer is cluster-scoped because its CRD says so, not because a table of built-in
+    // kinds knows it: Kind/name is the dependent's namespace first, else the cluster.
+    const plan = planLayers(
+      objects(`
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata: {name: letsencrypt}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: web-tls, namespace: shop, annotations: {ferry.dev/depends-on: ClusterIssuer/letsencrypt}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: reader, namespace: shop, annotations: {ferry.dev/depends-on: ConfigMap/settings}}
+`),
+    );
+    expect(plan.warnings).toEqual([]);
+    expect(plan.edges.map((e) => `${formatRef(e.from)} → ${formatRef(e.to)} (${e.waits ? 'waits' : 'orders'})`).sort()).toEqual([
+      'Certificate/shop/web-tls → ClusterIssuer/letsencrypt (waits)',
+      'ConfigMap/shop/reader → ConfigMap/shop/settings (waits)',
+    ]);
+  });
+
   it('applies lower waves first, whatever the kinds', () => {
     expect(
       layers(`
