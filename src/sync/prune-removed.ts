@@ -13,8 +13,11 @@ export interface PruneResult {
   failure?: string;
 }
 
-/** The prune step: deletes what `previous` applied and `desired` no longer has, in reverse order. */
-export async function pruneRemoved(run: ReconcileRun, previous: KubeObject[], desired: KubeObject[], options: { allowEmpty?: boolean } = {}): Promise<PruneResult> {
+/**
+ * The prune step: deletes what `previous` applied and `desired` no longer has, in reverse order;
+ * with `dryRun`, reads and checks the same objects and deletes nothing.
+ */
+export async function pruneRemoved(run: ReconcileRun, previous: KubeObject[], desired: KubeObject[], options: { allowEmpty?: boolean; dryRun?: boolean } = {}): Promise<PruneResult> {
   try {
     const entries = await pruneObjects(run.deps.client, {
       sync: run.sync,
@@ -24,6 +27,7 @@ export async function pruneRemoved(run: ReconcileRun, previous: KubeObject[], de
       timeoutMs: run.settings.healthTimeoutMs,
       ...(run.options.pollIntervalMs ? { pollIntervalMs: run.options.pollIntervalMs } : {}),
       ...(options.allowEmpty ? { allowEmpty: true } : {}),
+      ...(options.dryRun ? { dryRun: true } : {}),
       ...(run.options.signal ? { signal: run.options.signal } : {}),
       onEvent: (event) => run.emit({ type: 'apply', event }),
     });
