@@ -12,7 +12,7 @@ import { pruneRemoved } from './prune-removed.js';
 /** The dry-run step: the whole revision validated by the server, with what prune would delete; nothing written. */
 export async function dryRunRevision(run: ReconcileRun, decision: Decision): Promise<SyncOutcome> {
   const { desired, base } = decision;
-  const toWrite = await leaveOutCollectedJobs(run, desired.objects, base);
+  const toWrite = await leaveOutCollectedJobs(run.deps.client, desired.objects, base);
   const planned = await applyRevision(run, toWrite.objects, base, { dryRun: true, ...(desired.sources ? { sources: desired.sources } : {}) });
   if (isCancelled(run)) return cancelled(run, { during: 'dry run', revision: decision.revision, history: decision.summaries });
   // Prune's own checks, without its deletes: what is already gone, taken over, marked

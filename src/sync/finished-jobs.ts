@@ -1,7 +1,10 @@
 import type { KubeObject } from '../objects.js';
 import { canonicalJson, objectKey, refOf } from '../objects.js';
 import type { ChangeEntry } from '../apply/index.js';
-import type { ReconcileRun } from './run.js';
+import type { ApplyClient } from '../apply/index.js';
+
+/** What reading the Jobs needs: the sync's client, or the CLI's for `ferry diff`. */
+export type JobReader = Pick<ApplyClient, 'getOrNull'>;
 
 /**
  * A Job with `ttlSecondsAfterFinished` is deleted by the TTL controller once it finished. Its
@@ -37,15 +40,15 @@ export interface ToWrite {
 }
 
 /**
- * Before a write: reads the few Jobs that may have been collected (one GET each, only for Jobs
+ * Before a write (and before `ferry diff` shows what a write would do): reads the few Jobs that may have been collected (one GET each, only for Jobs
  * with a TTL rendered as before; a revision rarely holds more than a handful) and leaves out
  * those that are gone.
  */
-export async function leaveOutCollectedJobs(run: ReconcileRun, desired: KubeObject[], base: KubeObject[]): Promise<ToWrite> {
+export async function leaveOutCollectedJobs(client: JobReader, desired: KubeObject[], base: KubeObject[]): Promise<ToWrite> {
   const byKey = new Map(base.map((object) => [objectKey(refOf(object)), object]));
   const gone = new Set<string>();
   for (const job of desired.filter((object) => mayHaveBeenCollected(object, byKey))) {
-    if ((await run.deps.client.getOrNull(refOf(job))) === null) gone.add(objectKey(refOf(job)));
+    if ((await client.getOrNull(refOf(job))) === null) gone.add(objectKey(refOf(job)));
   }
   return leaveOut(desired, gone);
 }

@@ -20,3 +20,4 @@ export { syncIdentity, type TenancyPolicy } from './tenancy-policy.js';
 export { refuseByPolicy, TenancyRefusalError } from './refuse-by-policy.js';
 export { gitSchemeOf, refuseGitUrl, refuseChartRepository, type GitScheme, type SchemeAllowance } from './source-schemes.js';
 export { inputRefsOf, type InputRef } from './input-refs.js';
+export { leaveOutCollectedJobs, type ToWrite } from './finished-jobs.js';

@@ -71,7 +71,7 @@ export async function reconcile(settings: SyncSettings, deps: SyncDeps, options:
   // the next poll asks the server again. From here on, an aborted signal stops the
   // reconcile where it is (Cancelled): no history entry, no rollback, retried on the next start.
   // A finished Job the TTL controller removed is left out: creating it again would run it again.
-  const toWrite = await leaveOutCollectedJobs(run, desired.objects, base);
+  const toWrite = await leaveOutCollectedJobs(run.deps.client, desired.objects, base);
   const applied = await applyRevision(run, toWrite.objects, base, desired.sources ? { sources: desired.sources } : {});
   const written = [...toWrite.skipped, ...applied.entries];
   if (isCancelled(run)) return cancelledDuring('apply', written);

@@ -37,7 +37,7 @@ export async function rollBack(run: ReconcileRun, decision: Decision, input: Rol
   // Cancelled half-way, the rollback is not recorded: the failed revision stays the newest entry.
   const cancelledWith = (changes: RollbackReport['changes']) =>
     cancelled(run, { during: 'rollback', revision: decision.revision, changes: [...failure.changes, ...changes], objects: [decision.base, failed.objects, lastGood.objects], history: recorded.history });
-  const toWrite = await leaveOutCollectedJobs(run, lastGood.objects, failed.objects);
+  const toWrite = await leaveOutCollectedJobs(run.deps.client, lastGood.objects, failed.objects);
   const applied = await applyRevision(run, toWrite.objects, failed.objects);
   if (isCancelled(run)) return cancelledWith(applied.entries);
   let changes = [...toWrite.skipped, ...applied.entries];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { startTestCluster, type TestCluster } from '../support/cluster.js';
+import { eventually, simOnly, startTestCluster, type TestCluster } from '../support/cluster.js';
 
 let cluster: TestCluster;
 let root: string;
@@ -60,6 +60,21 @@ describe('ferry apply and ferry diff', () => {
         expect(output).not.toContain(planted);
       }
     }
+  });
+
+  it.skipIf(simOnly.skip)('diff does not offer to create again a finished Job the TTL controller removed', async () => {
+    const ns = await cluster.newNamespace('cli');
+    const job = `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  ttlSecondsAfterFinished: 300\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - {name: migrate, image: shop/migrations:41}\n`;
+    const dir = writeRevision(`${ns}-jobs`, { 'migrate.yaml': job, 'a.yaml': cm('settings', 'one') });
+    expect((await cli(['apply', dir, '--name', 'shop', '-n', ns])).exitCode).toBe(0);
+    const ref = { apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: 'migrate' };
+    await eventually(async () => ((await cluster.client.get(ref)).status as any)?.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True'));
+    cluster.sim!.deleteObject('batch/v1', 'Job', 'migrate', ns);
+
+    const diff = await cli(['diff', dir, '--name', 'shop', '-n', ns]);
+    expect({ exitCode: diff.exitCode, stdout: diff.stdout }, diff.stderr).toEqual({ exitCode: 0, stdout: '' });
+    expect(diff.stderr).toContain(`Job/${ns}/migrate: finished and removed by the TTL controller`);
+    expect(diff.stderr).toContain('0 to create, 0 to change, 0 to delete, 1 unchanged');
   });
 
   it('diff exits 2 on an error', async () => {

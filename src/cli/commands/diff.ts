@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { describeError } from '../../errors.js';
 import type { KubeObject } from '../../objects.js';
-import { objectKey, refOf } from '../../objects.js';
+import { formatRef, objectKey, refOf } from '../../objects.js';
 import { applyObjects, pruneCandidates, syncId } from '../../apply/index.js';
 import { diffObject, diffToJson, formatDiff, summarizeDiffs, type ObjectDiff } from '../../diff/index.js';
 import { HistoryStore } from '../../history/index.js';
 import { clusterFactsFromDiscovery } from '../../render/index.js';
-import { fetchSource, renderSource, resolveSyncInputs, settingsFromGitSync, type SyncSettings } from '../../sync/index.js';
+import { fetchSource, leaveOutCollectedJobs, renderSource, resolveSyncInputs, settingsFromGitSync, type SyncSettings } from '../../sync/index.js';
 import { connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat } from '../output.js';
@@ -59,9 +59,11 @@ export function registerDiff(program: Command, io: CliIO): void {
         const desired = await renderSource(settings, tree, clusterFactsFromDiscovery(client));
         const latest = await new HistoryStore(client, settings.namespace, settings.name).latest();
         const base = latest?.objects ?? [];
+        // A finished Job the TTL controller removed is not created again by a sync: no change to show.
+        const toWrite = await leaveOutCollectedJobs(client, desired, base);
         const result = await applyObjects(client, {
           sync: syncId(settings.namespace, settings.name),
-          desired,
+          desired: toWrite.objects,
           base,
           ignore: settings.ignore,
           diffOnly: true,
@@ -70,6 +72,7 @@ export function registerDiff(program: Command, io: CliIO): void {
         if (result.error) throw result.error;
         const diffs: ObjectDiff[] = result.entries.map((entry) => entry.diff).filter((d): d is ObjectDiff => d !== undefined);
         if (settings.prune) diffs.push(...(await prunedDiffs(client, base, desired)));
+        for (const skipped of toWrite.skipped) io.stderr.write(`${formatRef(skipped.ref)}: ${skipped.message}\n`);
         printDiffs(io, flags.output === 'json', diffs, secretValues);
         if (diffs.some((d) => d.action !== 'unchanged')) throw new CliExit(ExitCode.Failure);
       } catch (error) {
