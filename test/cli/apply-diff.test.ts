@@ -77,6 +77,23 @@ describe('ferry apply and ferry diff', () => {
     expect(diff.stderr).toContain('0 to create, 0 to change, 0 to delete, 1 unchanged');
   });
 
+  it('diff --prune shows as deletions only what prune would delete', async () => {
+    const ns = await cluster.newNamespace('cli');
+    const v1 = writeRevision(`${ns}-prune-v1`, { 'a.yaml': cm('settings', 'one'), 'b.yaml': cm('old', 'x'), 'c.yaml': cm('pinned', 'x'), 'd.yaml': cm('taken', 'x') });
+    expect((await cli(['apply', v1, '--name', 'shop', '-n', ns])).exitCode).toBe(0);
+    const ref = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
+    await cluster.client.mergePatch(ref('pinned'), { metadata: { annotations: { 'ferry.dev/prune': 'false' } } });
+    await cluster.client.mergePatch(ref('taken'), { metadata: { labels: { 'ferry.dev/sync': null } } });
+
+    const v2 = writeRevision(`${ns}-prune-v2`, { 'a.yaml': cm('settings', 'one') });
+    const diff = await cli(['diff', v2, '--name', 'shop', '-n', ns, '--prune']);
+    expect(diff.exitCode).toBe(1);
+    expect(diff.stdout).toContain(`# ConfigMap/${ns}/old (delete)`);
+    expect(diff.stdout).not.toContain('pinned');
+    expect(diff.stdout).not.toContain('taken');
+    expect(diff.stderr).toContain('0 to create, 0 to change, 1 to delete, 1 unchanged');
+  });
+
   it('diff exits 2 on an error', async () => {
     const result = await cli(['diff', writeRevision('broken', { 'a.yaml': 'kind: [' }), '-n', 'default']);
     expect(result.exitCode).toBe(2);

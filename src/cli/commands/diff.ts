@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { describeError } from '../../errors.js';
 import type { KubeObject } from '../../objects.js';
-import { formatRef, objectKey, refOf } from '../../objects.js';
-import { applyObjects, pruneCandidates, syncId } from '../../apply/index.js';
+import { formatRef, objectKey } from '../../objects.js';
+import { applyObjects, pruneObjects, syncId } from '../../apply/index.js';
 import { diffObject, diffToJson, formatDiff, summarizeDiffs, type ObjectDiff } from '../../diff/index.js';
 import { HistoryStore } from '../../history/index.js';
 import { clusterFactsFromDiscovery } from '../../render/index.js';
@@ -71,7 +71,7 @@ export function registerDiff(program: Command, io: CliIO): void {
         });
         if (result.error) throw result.error;
         const diffs: ObjectDiff[] = result.entries.map((entry) => entry.diff).filter((d): d is ObjectDiff => d !== undefined);
-        if (settings.prune) diffs.push(...(await prunedDiffs(client, base, desired)));
+        if (settings.prune) diffs.push(...(await prunedDiffs(client, syncId(settings.namespace, settings.name), base, desired)));
         for (const skipped of toWrite.skipped) io.stderr.write(`${formatRef(skipped.ref)}: ${skipped.message}\n`);
         printDiffs(io, flags.output === 'json', diffs, secretValues);
         if (diffs.some((d) => d.action !== 'unchanged')) throw new CliExit(ExitCode.Failure);
@@ -85,11 +85,16 @@ export function registerDiff(program: Command, io: CliIO): void {
   addHelmOptions(registered);
 }
 
-/** Objects the last revision applied that Git no longer has, as `delete` diffs. */
-async function prunedDiffs(client: ReturnType<typeof connect>, base: KubeObject[], desired: KubeObject[]): Promise<ObjectDiff[]> {
+/**
+ * Objects the last revision applied that Git no longer has, as `delete` diffs — only those prune
+ * would delete: prune's dry run applies its checks (still labelled for this sync, not
+ * `ferry.dev/prune: "false"`, protected kinds only on opt-in), so diff shows what apply does.
+ */
+async function prunedDiffs(client: ReturnType<typeof connect>, sync: string, base: KubeObject[], desired: KubeObject[]): Promise<ObjectDiff[]> {
+  const entries = await pruneObjects(client, { sync, previous: base, desired, dryRun: true });
   const diffs: ObjectDiff[] = [];
-  for (const object of pruneCandidates(base, desired)) {
-    const live = await client.getOrNull(refOf(object)).catch(() => null);
+  for (const entry of entries.filter((e) => e.action === 'deleted')) {
+    const live = await client.getOrNull(entry.ref).catch(() => null);
     if (live) diffs.push(diffObject({ live }));
   }
   return diffs;
