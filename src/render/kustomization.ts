@@ -145,6 +145,22 @@ export async function collectKustomizeInputs(tree: SourceTree, dir: string, opti
         if (isJsonObject(entry)) await includeFile(entry.path, [field, index, 'path']);
       }
     }
+    // kustomize inflates Helm charts only with --enable-helm, which runs helm with whatever the
+    // chart entry asks (any repository, any version). ferry renders charts itself instead, as
+    // Flux's kustomize-controller refuses them too: refused at the entry, not at line 1.
+    for (const field of ['helmCharts', 'helmChartInflationGenerator']) {
+      for (const [index, entry] of list(field).entries()) {
+        const { line, column } = at([field, index]);
+        const name = isJsonObject(entry) && typeof entry.name === 'string' ? ` "${entry.name}"` : '';
+        inputs.problems.push({
+          code: 'RENDER_KUSTOMIZE_HELM_CHARTS',
+          file: path,
+          line,
+          column,
+          message: `${field} entry${name} refused: ferry does not inflate Helm charts inside a kustomization (kustomize --enable-helm); sync the chart itself — a path holding its Chart.yaml, or spec.source.helm (--helm-repo/--chart) — with a sync of its own`,
+        });
+      }
+    }
     if (isJsonObject(kustomization.openapi)) await includeFile(kustomization.openapi.path, ['openapi', 'path']);
     for (const [field, kind] of [['configMapGenerator', 'ConfigMap'], ['secretGenerator', 'Secret']] as const) {
       for (const [index, generator] of list(field).entries()) {
