@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { isJsonObject } from '../../objects.js';
 import type { SourceTree } from '../../source/types.js';
 import type { RenderProblem } from '../errors.js';
+import { filesHelmLoads, HELMIGNORE_FILE } from './helmignore.js';
 
 /** The file that makes a directory a Helm chart. */
 export const CHART_FILE = 'Chart.yaml';
@@ -66,7 +67,7 @@ export async function readChartLayout(tree: SourceTree, dir: string): Promise<{ 
       ? [{ name: entry.name, ...optionalString('version', entry.version), ...optionalString('repository', entry.repository), ...optionalString('alias', entry.alias) }]
       : [],
   );
-  const files = await tree.listFiles(dir);
+  const files = await chartFiles(tree, dir);
   const vendored = await vendoredCharts(tree, dir, files);
   const missing = dependencies.filter((dependency) => !vendored.has(dependency.name));
   const problems: RenderProblem[] = [];
@@ -89,7 +90,7 @@ export async function readChartLayout(tree: SourceTree, dir: string): Promise<{ 
       problems.push(problem(`dependency ${dependency.name}: ${dependency.repository} is not a chart directory in this revision`));
       continue;
     }
-    for (const file of await tree.listFiles(targetDir)) wanted.add(file);
+    for (const file of await chartFiles(tree, targetDir)) wanted.add(file);
     const nested = await readChartLayout(tree, targetDir);
     for (const inner of nested.layout?.missing ?? []) queue.push({ from: targetDir, dependency: inner });
   }
@@ -98,6 +99,22 @@ export async function readChartLayout(tree: SourceTree, dir: string): Promise<{ 
     layout: { dir, chartFile, name: metadata.name, version: typeof metadata.version === 'string' ? metadata.version : String(metadata.version ?? ''), dependencies, missing, files: [...wanted].sort() },
     problems,
   };
+}
+
+/**
+ * The files of a chart directory that helm loads: what its `.helmignore` leaves out (docs,
+ * screenshots, CI values, often LFS-tracked or large) is neither read nor copied, so it can
+ * neither fail the render nor make a new commit look like a new chart.
+ */
+async function chartFiles(tree: SourceTree, dir: string): Promise<string[]> {
+  const files = await tree.listFiles(dir);
+  const ignoreFile = join(dir, HELMIGNORE_FILE);
+  if (!files.includes(ignoreFile)) return files;
+  const rules = (await tree.readFile(ignoreFile)).content.toString('utf8');
+  const prefix = dir === '' ? '' : `${dir}/`;
+  const loaded = new Set(filesHelmLoads(files.map((file) => file.slice(prefix.length)), rules).map((file) => `${prefix}${file}`));
+  // The rules themselves go along: helm reads them again in the scratch copy.
+  return files.filter((file) => loaded.has(file) || file === ignoreFile);
 }
 
 /** Names of the charts vendored under `charts/`: unpacked directories (by their Chart.yaml) and packed `.tgz` files. */

@@ -81,6 +81,21 @@ describe('a Helm chart in Git, rendered by the real helm', () => {
   });
 });
 
+describe('.helmignore, as helm reads a chart directory', () => {
+  it('what the chart’s .helmignore leaves out is neither read nor copied: an LFS-tracked screenshot in docs/ does not fail the render', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = copyCharts({ 'cache/.helmignore': '# Patterns to ignore when building packages.\n.git/\n*.swp\ndocs/\n*.png\n' });
+    mkdirSync(join(dir, 'cache', 'docs'), { recursive: true });
+    const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${'4d7a'.repeat(16)}\nsize 4812345\n`;
+    writeFileSync(join(dir, 'cache', 'docs', 'dashboard.png'), pointer);
+    writeFileSync(join(dir, 'cache', 'architecture.png'), pointer);
+    const { tree, reads } = recording(await openLocalTree(dir));
+    const result = await renderManifests({ tree, path: 'cache', targetNamespace: 'shop', helm: { releaseName: 'web' } });
+    expect(refs(result.objects).sort()).toEqual(['Deployment/shop/web-cache cache/templates/deployment.yaml:1', 'Service/shop/web-cache cache/templates/service.yaml:1']);
+    expect(reads().filter((path) => path.endsWith('.png'))).toEqual([]);
+  });
+});
+
 describe('values, in the order Flux and Argo CD users expect', () => {
   it('the chart’s values.yaml < valuesFiles in order < values layers in order < --set; maps merge key by key', async () => {
     const dir = copyCharts();
