@@ -9,6 +9,8 @@ export interface CliIO {
   /** True when stdout is a terminal: enables colour and progress output. */
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
+  /** What `--password-stdin` reads (process.stdin when unset). */
+  stdin?: NodeJS.ReadableStream;
   /** Ends long-running commands (`status -w`) cleanly; unset, they run until the process is interrupted. */
   signal?: AbortSignal;
 }

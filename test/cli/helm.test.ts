@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
 import { CHARTS, copyCharts, packageChart, removeScratch, scratchDir } from '../support/charts.js';
-import { startChartRepository, type ChartRepository } from '../support/chart-repository.js';
+import { startChartRepository, TEST_CA, type ChartRepository } from '../support/chart-repository.js';
 import { ociRegistry, startOciRegistry } from '../support/oci-registry.js';
 
 let cluster: TestCluster;
@@ -49,6 +49,31 @@ describe('ferry plan, diff and apply on charts', () => {
     expect(plan.objects.map((o) => `${o.kind}/${o.name} ${o.source}`)).toEqual(['Service/orders-cache templates/service.yaml:1', 'Deployment/orders-cache templates/deployment.yaml:1']);
     const rendered = await runCli(['plan', '--helm-repo', repository.url, '--chart', 'cache', '--version', '~1.2.0', '--values', values, '--set', 'port=6390', '-o', 'yaml']);
     expect(rendered.exitCode).toBe(0);
+  });
+
+  it('a private repository: --username, the password on stdin (--password-stdin) or in FERRY_HELM_PASSWORD, its CA with --ca-file — never in argv', async () => {
+    const repo = await startChartRepository({ tls: true, auth: { username: 'ci', password: 'hunter2-secret' } });
+    try {
+      await repo.publish(await packageChart('cache', { version: '1.2.3' }));
+      const ca = join(scratchDir(), 'repo-ca.crt');
+      writeFileSync(ca, TEST_CA);
+      const base = ['plan', '--helm-repo', repo.url, '--chart', 'cache', '-o', 'json'];
+      const piped = await runCli([...base, '--username', 'ci', '--password-stdin', '--ca-file', ca], { stdin: 'hunter2-secret\n' });
+      expect(piped.exitCode, piped.stderr).toBe(0);
+      expect((JSON.parse(piped.stdout) as { revision: string }).revision).toMatch(/^cache@1\.2\.3@sha256:/);
+      const fromEnv = await runCli([...base, '--username', 'ci', '--ca-file', ca], { env: { FERRY_HELM_PASSWORD: 'hunter2-secret' } });
+      expect(fromEnv.exitCode, fromEnv.stderr).toBe(0);
+
+      const untrusted = await runCli([...base, '--username', 'ci'], { env: { FERRY_HELM_PASSWORD: 'hunter2-secret' } });
+      expect(untrusted.stderr).toContain('its TLS certificate is not trusted');
+      const refused = await runCli([...base, '--username', 'ci', '--password-stdin', '--ca-file', ca], { stdin: 'wrong\n' });
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain('HTTP 401');
+      expect(refused.stderr).not.toContain('wrong');
+      expect((await runCli([...base, '--password-stdin'], { stdin: 'x\n' })).stderr).toContain('--password-stdin needs --username');
+    } finally {
+      await repo.stop();
+    }
   });
 
   it.skipIf(ociRegistry.skip)('plan takes a chart from an OCI registry', async () => {
@@ -101,7 +126,7 @@ describe('ferry plan, diff and apply on charts', () => {
   it('--help of plan, diff and apply lists the chart flags, and ferry --help says what a chart source is', async () => {
     for (const command of ['plan', 'diff', 'apply']) {
       const help = await runCli([command, '--help']);
-      for (const flag of ['--helm-repo <url>', '--chart <name>', '--version <range>', '--values <file>', '--set <key=value>']) expect(help.stdout, `${command} ${flag}`).toContain(flag);
+      for (const flag of ['--helm-repo <url>', '--chart <name>', '--version <range>', '--values <file>', '--set <key=value>', '--username <name>', '--password-stdin', '--ca-file <file>']) expect(help.stdout, `${command} ${flag}`).toContain(flag);
     }
     const top = await runCli(['--help']);
     expect(top.stdout).toContain('a directory with a Chart.yaml renders with helm');

@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 
 export interface CliResult {
@@ -8,7 +8,7 @@ export interface CliResult {
 }
 
 /** Runs the real CLI in-process, as a user would invoke `ferry <args>`, and captures its output. */
-export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; isTTY?: boolean; signal?: AbortSignal } = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; isTTY?: boolean; signal?: AbortSignal; stdin?: string } = {}): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -20,6 +20,7 @@ export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv;
     stderr,
     isTTY: options.isTTY ?? false,
     env: { ...process.env, ...options.env },
+    stdin: Readable.from(options.stdin !== undefined ? [Buffer.from(options.stdin)] : []),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };

@@ -57,7 +57,7 @@ export function registerApply(program: Command, io: CliIO): void {
       const options = globalOptions(command);
       const client = connect(options);
       const namespace = namespaceOf(options, client);
-      const source = commandSource(sourceArg, flags);
+      const source = await commandSource(sourceArg, flags, io);
       const name = flags.name ?? commandSyncName(sourceArg, flags);
       const helm = helmSettingsFromFlags(flags);
       const settings = commandLineSettings(

@@ -51,7 +51,7 @@ export function registerDiff(program: Command, io: CliIO): void {
         } else {
           const helm = helmSettingsFromFlags(flags);
           settings = commandLineSettings(
-            { namespace, name: flags.name ?? commandSyncName(sourceArg, flags), source: commandSource(sourceArg, flags), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
+            { namespace, name: flags.name ?? commandSyncName(sourceArg, flags), source: await commandSource(sourceArg, flags, io), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
             { prune: Boolean(flags.prune), ...(helm ? { helm } : {}) },
           );
         }

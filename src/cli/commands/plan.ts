@@ -54,7 +54,7 @@ export function registerPlan(program: Command, io: CliIO): void {
       const format = parseOutputFormat(flags.output);
       // As `apply -n` would: objects that name no namespace go to -n (plan reads no kubeconfig).
       const targetNamespace = flags.targetNamespace ?? globalOptions(command).namespace;
-      const source = commandSource(sourceArg, flags);
+      const source = await commandSource(sourceArg, flags, io);
       const helm = helmSettingsFromFlags(flags);
       const settings = { source, renderType: flags.renderType, name: commandSyncName(sourceArg, flags), ...(helm ? { helm } : {}) } as Pick<SyncSettings, 'source' | 'renderType' | 'name' | 'helm'>;
       if (format === 'table' || format === 'wide') io.stderr.write(`fetching ${describeSource(source)} …\n`);
