@@ -76,11 +76,12 @@ export async function pruneObjects(client: ApplyClient, request: PruneRequest): 
   request.onEvent?.({ type: 'prune', count: candidates.length });
   const layers = deletionLayers(candidates);
   const entries: ChangeEntry[] = [];
+  const discovery: DiscoveryRefresh = { refreshed: false };
   for (const [index, layer] of layers.entries()) {
     const deleted: ObjectRef[] = [];
     for (const object of layer) {
       if (request.signal?.aborted) return entries;
-      const result = await pruneOne(client, object, request);
+      const result = await pruneOne(client, object, request, discovery);
       if (!result) continue;
       entries.push(result.entry);
       if (result.entry.action === 'deleted') {
@@ -121,8 +122,8 @@ function stubOf(ref: ObjectRef): KubeObject {
 }
 
 /** Prunes one object; undefined when it is already gone. `ref` is where it was found. */
-async function pruneOne(client: ApplyClient, recorded: KubeObject, request: PruneRequest): Promise<{ ref: ObjectRef; entry: ChangeEntry } | undefined> {
-  const found = await findLive(client, refOf(recorded));
+async function pruneOne(client: ApplyClient, recorded: KubeObject, request: PruneRequest, discovery: DiscoveryRefresh): Promise<{ ref: ObjectRef; entry: ChangeEntry } | undefined> {
+  const found = await findLive(client, refOf(recorded), discovery);
   if (!found) return undefined;
   const { ref, live } = found;
   const skip = (message: string) => ({ ref, entry: { ref, action: 'skipped' as const, message } });
@@ -146,13 +147,15 @@ async function pruneOne(client: ApplyClient, recorded: KubeObject, request: Prun
 
 /**
  * The live object behind a recorded reference. An object recorded at an apiVersion the server
- * no longer serves (`policy/v1beta1` after an upgrade) is found at the version its group prefers;
- * a kind no version serves (its CRD was deleted) is gone, and so are its objects.
+ * no longer serves (`policy/v1beta1` after an upgrade, a CRD's `v1beta1` once it serves only
+ * `v1`) is found at the version its group prefers — also when the recorded version only answers
+ * 404 (discovery read while the version was still served): a 404 there is no proof the object is
+ * gone. A kind no version serves (its CRD was deleted) is gone, and so are its objects.
  */
-async function findLive(client: ApplyClient, recorded: ObjectRef): Promise<{ ref: ObjectRef; live: KubeObject } | undefined> {
+async function findLive(client: ApplyClient, recorded: ObjectRef, discovery: DiscoveryRefresh): Promise<{ ref: ObjectRef; live: KubeObject } | undefined> {
   try {
     const live = await client.getOrNull(recorded);
-    return live ? { ref: recorded, live } : undefined;
+    if (live) return { ref: recorded, live };
   } catch (error) {
     if (!(error instanceof UnknownKindError)) throw error;
   }
@@ -163,9 +166,21 @@ async function findLive(client: ApplyClient, recorded: ObjectRef): Promise<{ ref
     if (error instanceof UnknownKindError) return undefined;
     throw error;
   }
+  if (resource.apiVersion === recorded.apiVersion) {
+    // Discovery may be older than the version's removal: ask the server again, once per prune.
+    if (discovery.refreshed) return undefined;
+    discovery.refreshed = true;
+    client.invalidateDiscovery();
+    return findLive(client, recorded, discovery);
+  }
   const ref = { ...recorded, apiVersion: resource.apiVersion };
   const live = await client.getOrNull(ref);
   return live ? { ref, live } : undefined;
+}
+
+/** Whether one prune already asked for fresh discovery (at most once: an object gone for good costs one refresh, not one each). */
+interface DiscoveryRefresh {
+  refreshed: boolean;
 }
 
 /** Waits until every deleted object is gone; returns those still there when the time is up. */

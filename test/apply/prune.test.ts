@@ -102,6 +102,20 @@ describe('prune', () => {
     expect(await exists(budget('policy/v1'))).toBe(false);
   });
 
+  it('prunes a custom resource recorded at a version its CRD no longer serves, through the version the CRD serves now', async () => {
+    const ns = await cluster.newNamespace('prune');
+    const group = `${ns}.example.com`;
+    const schema = { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
+    const crd = (versions: unknown[]): KubeObject => ({ ...widgetCrd(group), spec: { ...(widgetCrd(group).spec as object), versions } });
+    const old: KubeObject = { ...widget(group, ns, 'w1'), apiVersion: `${group}/v1beta1` };
+    await applied(ns, [crd([{ name: 'v1beta1', served: true, storage: true, schema }, { name: 'v1', served: true, storage: false, schema }]), old]);
+    // The operator's next release stops serving v1beta1; the history entry still says v1beta1.
+    await applied(ns, [crd([{ name: 'v1beta1', served: false, storage: false, schema }, { name: 'v1', served: true, storage: true, schema }])]);
+    const entries = await prune(ns, { previous: [old], desired: [configMap(ns, 'other', {})] });
+    expect(actions(entries)).toEqual({ [`Widget/${ns}/w1`]: 'deleted' });
+    expect(await exists(widget(group, ns, 'w1'))).toBe(false);
+  });
+
   it('prunes what the inventory lists even when the history entry that applied it is lost', async () => {
     const ns = await cluster.newNamespace('prune');
     const [kept, orphan] = await applied(ns, [configMap(ns, 'kept', { a: '1' }), configMap(ns, 'orphan', { a: '1' })]) as [KubeObject, KubeObject];
