@@ -73,6 +73,11 @@ export const HISTORY_LABEL = 'ferry.dev/history';
 export const HISTORY_NUMBER_LABEL = 'ferry.dev/history-number';
 /** Prefix of the annotations that hold an entry's summary (`ferry.dev/history-revision` …). */
 export const HISTORY_ANNOTATION_PREFIX = 'ferry.dev/history-';
+/**
+ * On every history Secret written with its Secrets sealed (values replaced by digests): `digests`.
+ * An entry without it is from an older ferry and may hold values; the next write rewrites it.
+ */
+export const HISTORY_SECRETS_ANNOTATION = 'ferry.dev/history-secrets';
 /** The Secret type of history entries. */
 export const HISTORY_SECRET_TYPE = 'ferry.dev/history.v1';
 

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { KubeObject } from '../objects.js';
+import { sealSecrets } from './seal-secrets.js';
 
 /** What one history entry records. */
 export type HistoryAction = 'sync' | 'rollback';
@@ -26,18 +27,22 @@ export interface HistorySummary {
 
 /** A whole entry: the summary plus the rendered objects (the three-way base of the next sync). */
 export interface HistoryEntry extends HistorySummary {
-  /** The objects as rendered from Git (before any server defaults): the next sync's base. */
+  /**
+   * The objects as rendered from Git (before any server defaults): the next sync's base. Secrets
+   * are sealed (their values are digests): applying one again takes its values from Git.
+   */
   objects: KubeObject[];
   /** Compact references (`group/Kind/namespace/name`) of every object the revision owns. */
   inventory: string[];
 }
 
-/** Encodes the payload of an entry as gzip'd JSON (Secrets are limited to 1 MiB). */
+/** Encodes the payload of an entry as gzip'd JSON (Secrets are limited to 1 MiB), its Secrets sealed. */
 export function encodePayload(entry: Pick<HistoryEntry, 'objects' | 'inventory'>): Buffer {
-  return gzipSync(Buffer.from(JSON.stringify({ objects: entry.objects, inventory: entry.inventory }), 'utf8'));
+  return gzipSync(Buffer.from(JSON.stringify({ objects: sealSecrets(entry.objects), inventory: entry.inventory }), 'utf8'));
 }
 
+/** Decodes a payload; Secrets come back sealed, also from entries an older ferry wrote with values. */
 export function decodePayload(data: Buffer): Pick<HistoryEntry, 'objects' | 'inventory'> {
   const parsed = JSON.parse(gunzipSync(data).toString('utf8')) as { objects?: KubeObject[]; inventory?: string[] };
-  return { objects: parsed.objects ?? [], inventory: parsed.inventory ?? [] };
+  return { objects: sealSecrets(parsed.objects ?? []), inventory: parsed.inventory ?? [] };
 }

@@ -1,6 +1,6 @@
 import type { KubeObject, ObjectMeta, ObjectRef } from '../objects.js';
 import { FerryError, describeError, hasCode } from '../errors.js';
-import { HISTORY_LABEL, HISTORY_NUMBER_LABEL, HISTORY_SECRET_TYPE } from '../well-known.js';
+import { HISTORY_LABEL, HISTORY_NUMBER_LABEL, HISTORY_SECRET_TYPE, HISTORY_SECRETS_ANNOTATION } from '../well-known.js';
 import { decodePayload, encodePayload, type HistoryEntry, type HistorySummary } from './entry.js';
 import { annotationsOf, findLastGood, summaryOf } from './summary.js';
 
@@ -10,12 +10,16 @@ export interface HistoryClient {
   listMetadata(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<Array<{ metadata: ObjectMeta }>>;
   getOrNull(ref: ObjectRef): Promise<KubeObject | null>;
   create(object: KubeObject): Promise<KubeObject>;
+  /** A whole-object update (PUT), refused on a stale resourceVersion: how old entries are rewritten. */
+  replace(object: KubeObject): Promise<KubeObject>;
   delete(ref: ObjectRef): Promise<void>;
 }
 
 export { HISTORY_LABEL } from '../well-known.js';
 /** Secrets hold at most 1 MiB; leave room for metadata. */
 const MAX_PAYLOAD_BYTES = 900 * 1024;
+/** The value of HISTORY_SECRETS_ANNOTATION on entries whose Secrets are sealed. */
+const SEALED = 'digests';
 /** Entry numbers tried after the one expected before giving up: each try lost to a concurrent writer. */
 const NUMBERING_ATTEMPTS = 20;
 
@@ -27,6 +31,8 @@ export interface Recorded {
   summary: HistorySummary;
   /** Removing old entries failed (the new one is written): the history grows until it works. */
   pruneError?: HistoryError;
+  /** Rewriting entries an older ferry wrote with Secret values failed: tried again on the next write. */
+  migrationError?: HistoryError;
 }
 
 /**
@@ -36,9 +42,14 @@ export interface Recorded {
  * a 1,000-object revision well under the 1 MiB object limit. Summaries live in labels and
  * annotations, so listing the history reads metadata only and never a payload. History Secrets
  * do not carry `app.kubernetes.io/managed-by: ferry`: they are not objects ferry applied, and
- * the agent's watch of those must not list their payloads.
+ * the agent's watch of those must not list their payloads. Secrets among the rendered objects
+ * are kept sealed (values replaced by digests, see seal-secrets.ts); entries an older ferry wrote
+ * with values are rewritten sealed on the next write.
  */
 export class HistoryStore {
+  /** Entries the last list() found in the old format, with Secret values: the next record() rewrites them. */
+  private readonly unsealed = new Set<number>();
+
   constructor(
     private readonly client: HistoryClient,
     readonly namespace: string,
@@ -51,10 +62,15 @@ export class HistoryStore {
       namespace: this.namespace,
       labelSelector: `${HISTORY_LABEL}=${this.syncName}`,
     });
-    return secrets
-      .map((secret) => summaryOf(secret.metadata))
-      .filter((summary): summary is HistorySummary => summary !== undefined)
-      .sort((a, b) => a.number - b.number);
+    const summaries: HistorySummary[] = [];
+    for (const secret of secrets) {
+      const summary = summaryOf(secret.metadata);
+      if (!summary) continue;
+      summaries.push(summary);
+      if (secret.metadata.annotations?.[HISTORY_SECRETS_ANNOTATION] !== SEALED) this.unsealed.add(summary.number);
+      else this.unsealed.delete(summary.number);
+    }
+    return summaries.sort((a, b) => a.number - b.number);
   }
 
   /** One whole entry, or undefined when it does not exist (pruned, or never recorded). */
@@ -105,12 +121,15 @@ export class HistoryStore {
         if (hasCode(error, 'KUBE_ALREADY_EXISTS')) continue;
         throw new HistoryError('HISTORY_WRITE_FAILED', `cannot record history entry ${number} (Secret/${this.namespace}/${this.secretName(number)}): ${describeError(error)}`, { cause: error });
       }
+      let pruneError: HistoryError | undefined;
+      let kept = [...summaries, summary];
       try {
-        await this.prune([...summaries, summary], limit);
-        return { summary };
+        kept = await this.prune(kept, limit);
       } catch (error) {
-        return { summary, pruneError: new HistoryError('HISTORY_PRUNE_FAILED', `cannot remove history entries beyond the limit of ${limit}: ${describeError(error)}`, { cause: error }) };
+        pruneError = new HistoryError('HISTORY_PRUNE_FAILED', `cannot remove history entries beyond the limit of ${limit}: ${describeError(error)}`, { cause: error });
       }
+      const migrationError = await this.sealOldEntries(kept);
+      return { summary, ...(pruneError ? { pruneError } : {}), ...(migrationError ? { migrationError } : {}) };
     }
     throw new HistoryError('HISTORY_WRITE_FAILED', `cannot record a history entry: entries ${first} to ${first + NUMBERING_ATTEMPTS - 1} were all taken by concurrent writers`);
   }
@@ -122,13 +141,45 @@ export class HistoryStore {
     return summaries.length;
   }
 
-  private async prune(summaries: HistorySummary[], limit: number): Promise<void> {
+  /** Removes the entries beyond `limit`; returns the ones kept. */
+  private async prune(summaries: HistorySummary[], limit: number): Promise<HistorySummary[]> {
     const keep = new Set(summaries.slice(-Math.max(1, limit)).map((s) => s.number));
     const lastGood = findLastGood(summaries);
     if (lastGood) keep.add(lastGood.number);
     for (const summary of summaries) {
       if (!keep.has(summary.number)) await this.deleteEntry(summary.number);
     }
+    return summaries.filter((summary) => keep.has(summary.number));
+  }
+
+  /**
+   * Rewrites the kept entries an older ferry wrote with Secret values, sealed (a PUT at the read
+   * resourceVersion: a concurrent writer that rewrote or removed one first wins, which is fine).
+   */
+  private async sealOldEntries(kept: HistorySummary[]): Promise<HistoryError | undefined> {
+    for (const { number } of kept) {
+      if (!this.unsealed.has(number)) continue;
+      try {
+        const secret = await this.client.getOrNull(this.refOf(number));
+        const data = (secret?.data as Record<string, string> | undefined)?.payload;
+        if (secret && data !== undefined && secret.metadata.annotations?.[HISTORY_SECRETS_ANNOTATION] !== SEALED) {
+          const payload = encodePayload(decodePayload(Buffer.from(data, 'base64')));
+          await this.client.replace({
+            ...secret,
+            metadata: { ...secret.metadata, annotations: { ...secret.metadata.annotations, [HISTORY_SECRETS_ANNOTATION]: SEALED } },
+            data: { payload: payload.toString('base64') },
+          });
+        }
+        this.unsealed.delete(number);
+      } catch (error) {
+        if (hasCode(error, 'KUBE_NOT_FOUND') || hasCode(error, 'KUBE_CONFLICT')) {
+          this.unsealed.delete(number);
+          continue;
+        }
+        return new HistoryError('HISTORY_MIGRATION_FAILED', `cannot rewrite history entry ${number} (Secret/${this.namespace}/${this.secretName(number)}) without Secret values: ${describeError(error)}`, { cause: error });
+      }
+    }
+    return undefined;
   }
 
   private async deleteEntry(number: number): Promise<void> {
@@ -149,7 +200,7 @@ export class HistoryStore {
         name: this.secretName(summary.number),
         namespace: this.namespace,
         labels: { [HISTORY_LABEL]: this.syncName, [HISTORY_NUMBER_LABEL]: String(summary.number) },
-        annotations: annotationsOf(summary),
+        annotations: { ...annotationsOf(summary), [HISTORY_SECRETS_ANNOTATION]: SEALED },
       },
       data: { payload: payload.toString('base64') },
     };

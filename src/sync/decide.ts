@@ -3,8 +3,10 @@ import { describeError } from '../errors.js';
 import { findLastGood, isKnownFailedRevision, type HistoryEntry, type HistorySummary } from '../history/index.js';
 import { SyncReason } from './outcome.js';
 import { digestOf } from './digest.js';
+import { shortRevision } from './messages.js';
 import { finish, proceed, stop, type ReconcileRun, type Step } from './run.js';
 import type { RenderedRevision } from './render-source.js';
+import { readBackEntry } from './read-back.js';
 
 /** What the cluster should hold after this reconcile. */
 export interface Desired {
@@ -70,15 +72,26 @@ export async function decide(run: ReconcileRun, rendered: RenderedRevision): Pro
     if (!pinned) {
       return stop(finish(run, { result: 'Failed', reason: SyncReason.ApplyFailed, message: `history entry ${options.pinnedEntry} does not exist (see ferry history ${settings.name})`, revision }));
     }
-    chosen = { revision: pinned.revision, objects: pinned.objects, heldBack: SyncReason.Pinned };
+    // History keeps Secrets as digests: their values come from the pinned revision in Git again.
+    const restored = await readBackEntry(run, pinned, rendered);
+    if (!restored.ok) {
+      return stop(finish(run, { result: 'Failed', reason: SyncReason.RollbackFailed, message: `cannot roll back to history entry ${options.pinnedEntry} (nothing was changed): ${restored.message}`, revision }));
+    }
+    chosen = { revision: pinned.revision, objects: restored.objects, heldBack: SyncReason.Pinned };
   } else if (latest && !options.retryFailedRevision && isKnownFailedRevision(summaries, revision)) {
     // The revision already failed: keep what is on the cluster until Git moves on — unless its
     // rollback never finished, which would leave the failed revision in place for good.
     const interrupted = settings.rollback ? unfinishedRollback(summaries, latest) : undefined;
     const lastGood = interrupted ? await history.get(interrupted.number).catch(() => undefined) : undefined;
+    const kept = lastGood ?? latest;
+    const restored = await readBackEntry(run, kept, rendered);
+    if (!restored.ok) {
+      const what = lastGood ? `cannot finish the rollback to ${shortRevision(kept.revision)} (nothing was changed)` : `cannot keep revision ${shortRevision(kept.revision)} in place`;
+      return stop(finish(run, { result: 'Failed', reason: lastGood ? SyncReason.RollbackFailed : SyncReason.KnownFailedRevision, message: `${what}: ${restored.message}`, revision }));
+    }
     chosen = lastGood
-      ? { revision: lastGood.revision, objects: lastGood.objects, heldBack: SyncReason.KnownFailedRevision, resumesRollbackFrom: latest.revision }
-      : { revision: latest.revision, objects: latest.objects, heldBack: SyncReason.KnownFailedRevision };
+      ? { revision: lastGood.revision, objects: restored.objects, heldBack: SyncReason.KnownFailedRevision, resumesRollbackFrom: latest.revision }
+      : { revision: latest.revision, objects: restored.objects, heldBack: SyncReason.KnownFailedRevision };
   }
   const desired: Desired = { revision: chosen.revision, objects: chosen.objects, digest: digestOf(chosen.objects), ...(chosen.sources ? { sources: chosen.sources } : {}) };
   const fields: DecisionFields = {

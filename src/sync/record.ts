@@ -26,7 +26,9 @@ export async function recordEntry(run: ReconcileRun, entry: Omit<HistoryEntry, '
   try {
     const recorded = await run.history.record(entry, run.settings.historyLimit, known);
     if (recorded.pruneError) run.logger.warn({ err: recorded.pruneError.message }, 'could not remove old history entries');
-    return { history: [...known, recorded.summary], ...(recorded.pruneError ? { error: recorded.pruneError.message } : {}) };
+    if (recorded.migrationError) run.logger.warn({ err: recorded.migrationError.message }, 'could not rewrite old history entries without Secret values');
+    const errors = [recorded.pruneError, recorded.migrationError].filter((error) => error !== undefined).map((error) => error.message);
+    return { history: [...known, recorded.summary], ...(errors.length > 0 ? { error: errors.join('; ') } : {}) };
   } catch (error) {
     run.logger.error({ err: describeError(error), entryRevision: entry.revision }, 'could not record history entry');
     return { history: known, error: describeError(error) };

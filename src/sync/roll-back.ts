@@ -13,6 +13,7 @@ import type { Decision } from './decide.js';
 import type { RevisionFailure } from './fail-revision.js';
 import { cancelled, isCancelled } from './cancel.js';
 import { leaveOutCollectedJobs } from './finished-jobs.js';
+import { readBackEntry } from './read-back.js';
 
 interface RollBackInput {
   failure: RevisionFailure;
@@ -29,9 +30,26 @@ interface RollBackInput {
  */
 export async function rollBack(run: ReconcileRun, decision: Decision, input: RollBackInput): Promise<SyncOutcome> {
   const { settings, logger } = run;
-  const { failure, lastGood, common, recorded } = input;
+  const { failure, common, recorded } = input;
   const failed = decision.desired;
   const started = Date.now();
+  // History keeps Secrets as digests: their values come from the good revision in Git again. A
+  // revision that cannot be read back is not half rolled back: nothing is written, nothing recorded.
+  const restored = await readBackEntry(run, input.lastGood);
+  if (!restored.ok) {
+    logger.warn({ to: input.lastGood.revision, err: restored.message }, 'rollback failed');
+    return finish(run, {
+      ...common,
+      result: 'Failed',
+      reason: SyncReason.RollbackFailed,
+      message: `revision ${shortRevision(failed.revision)} failed (${failure.message}) and the rollback to ${shortRevision(input.lastGood.revision)} cannot run (nothing was rolled back): ${restored.message}`,
+      appliedRevision: failed.revision,
+      inventory: failed.objects.map(refOf),
+      history: recorded.history,
+      ...historyErrorOf(recorded),
+    });
+  }
+  const lastGood = { ...input.lastGood, objects: restored.objects };
   run.emit({ type: 'rollback', from: failed.revision, to: lastGood.revision });
 
   // Cancelled half-way, the rollback is not recorded: the failed revision stays the newest entry.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HistoryStore, HISTORY_LABEL, findLastGood, isKnownFailedRevision, type HistoryEntry, type HistorySummary } from '../../src/history/index.js';
+import { HistoryStore, HISTORY_LABEL, findLastGood, sealSecrets, isKnownFailedRevision, type HistoryEntry, type HistorySummary } from '../../src/history/index.js';
 import type { KubeObject } from '../../src/objects.js';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
 
@@ -36,14 +36,16 @@ describe('HistoryStore', () => {
   it('records numbered entries and reads them back whole, summaries without the payload', async () => {
     const ns = await cluster.newNamespace('history');
     const store = new HistoryStore(cluster.client, ns, 'shop');
-    const objects = [configMap('cfg'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { password: 'kept-for-the-base' } } as KubeObject];
+    const objects = [configMap('cfg'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { password: 'never-kept-in-history' } } as KubeObject];
     expect((await store.record(entry('a'.repeat(40), 'Succeeded', objects), 10)).summary).toMatchObject({ number: 1, revision: 'a'.repeat(40) });
     await store.record(entry('b'.repeat(40), 'Failed'), 10);
     expect((await store.list()).map((s) => [s.number, s.revision.slice(0, 1), s.result, s.durationMs])).toEqual([
       [1, 'a', 'Succeeded', 1234],
       [2, 'b', 'Failed', 1234],
     ]);
-    expect((await store.get(1))?.objects).toEqual(objects);
+    // Whole, except that Secrets come back sealed: their keys, never their values.
+    expect((await store.get(1))?.objects).toEqual(sealSecrets(objects));
+    expect(JSON.stringify((await store.get(1))?.objects)).not.toContain('never-kept-in-history');
     expect((await store.latest())?.number).toBe(2);
     expect((await store.lastGood())?.number).toBe(1);
     expect(await store.get(7)).toBeUndefined();
