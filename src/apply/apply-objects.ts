@@ -38,7 +38,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   // 1. Resolve kinds and read live state.
   const resolution = await resolveKinds(client, desired);
   const cache = request.liveCache ? { live: request.liveCache, sync: request.sync } : undefined;
-  const live = await readLive(client, resolution.objects, concurrency, cache);
+  const { live, denied } = await readLive(client, resolution.objects, concurrency, cache);
   const context: ValidateContext = {
     diff: {
       base: new Map(request.base.map((object) => [objectKey(refOf(object)), object])),
@@ -51,7 +51,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
 
   // 2. Check ownership and diff; every problem is collected before anything is touched.
   const checked = checkObjects(resolution.objects, live, context.diff, context.ownership);
-  const problems = [...resolution.problems, ...checked.problems];
+  const problems = [...resolution.problems, ...denied, ...checked.problems];
   if (problems.length > 0) return failedValidation(refs, problems.map(locate));
   if (request.diffOnly) return { entries: checked.items.map((item) => plannedEntry(item)), wrote: false, live };
 
@@ -117,9 +117,9 @@ async function validateStageTwo(
   const awaiting = pending.filter((item) => item.state === 'awaits-crd').map((item) => item.desired);
   client.invalidateDiscovery();
   const resolution = await resolveKinds(client, awaiting);
-  const live = await readLive(client, resolution.objects, concurrency);
+  const { live, denied } = await readLive(client, resolution.objects, concurrency);
   const checked = checkObjects(resolution.objects, live, context.diff, context.ownership);
-  const problems = [...resolution.problems, ...checked.problems].map(locate);
+  const problems = [...resolution.problems, ...denied, ...checked.problems].map(locate);
   const candidates: CheckedObject[] = [...deferred, ...checked.items.filter((item): item is Extract<ApplyItem, { state: 'checked' }> => item.state === 'checked')];
   if (problems.length > 0) return { validated: [], problems, retryable: false };
   emit({ type: 'dry-run', count: candidates.length });

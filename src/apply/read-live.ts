@@ -1,12 +1,20 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { objectKey, refOf } from '../objects.js';
 import { SYNC_LABEL } from '../well-known.js';
+import { ForbiddenError } from '../kube/index.js';
+import type { ChangeEntry } from './changeset.js';
 import type { ApplyClient } from './apply-request.js';
 import { mapBounded } from './bounded.js';
 import type { ResolvedObject } from './resolve.js';
 
 /** Live objects by object key (`objectKey`); an object absent here does not exist yet. */
 export type LiveObjects = ReadonlyMap<string, KubeObject>;
+
+/** The live state read, and the objects the identity may not even read (failed entries naming them). */
+export interface LiveRead {
+  live: LiveObjects;
+  denied: ChangeEntry[];
+}
 
 /**
  * Live objects someone already holds: the agent's watch cache of the objects ferry manages,
@@ -25,7 +33,7 @@ export interface LiveCache {
  * read with a GET each: their LIST would bring every Secret of the namespace with its data
  * (history entries, Helm releases, service account tokens).
  */
-export async function readLive(client: ApplyClient, objects: ResolvedObject[], concurrency: number, cache?: { live: LiveCache; sync: string }): Promise<LiveObjects> {
+export async function readLive(client: ApplyClient, objects: ResolvedObject[], concurrency: number, cache?: { live: LiveCache; sync: string }): Promise<LiveRead> {
   const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string; members: KubeObject[] }>();
   const live = new Map<string, KubeObject>();
   for (const object of objects) {
@@ -44,20 +52,37 @@ export async function readLive(client: ApplyClient, objects: ResolvedObject[], c
     group.members.push(object.desired);
     groups.set(key, group);
   }
-  await mapBounded([...groups.values()], concurrency, async (group) => {
-    if (group.apiVersion === 'v1' && group.kind === 'Secret') {
-      await mapBounded(group.members, concurrency, async (desired) => {
+  const denied: ChangeEntry[] = [];
+  // An object the identity may not read is a failed entry naming it (the sync fails before any
+  // write), not a thrown error; a forbidden LIST falls back to one GET per object for that.
+  const getEach = (members: KubeObject[]) =>
+    mapBounded(members, concurrency, async (desired) => {
+      try {
         const found = await client.getOrNull(refOf(desired));
         if (found) live.set(objectKey(refOf(desired)), found);
-      });
+      } catch (error) {
+        if (!(error instanceof ForbiddenError)) throw error;
+        denied.push({ ref: refOf(desired), action: 'failed', error, message: error.message });
+      }
+    });
+  await mapBounded([...groups.values()], concurrency, async (group) => {
+    if (group.apiVersion === 'v1' && group.kind === 'Secret') {
+      await getEach(group.members);
       return;
     }
-    const listed = await client.list(group.apiVersion, group.kind, group.namespace ? { namespace: group.namespace } : {});
+    let listed: KubeObject[];
+    try {
+      listed = await client.list(group.apiVersion, group.kind, group.namespace ? { namespace: group.namespace } : {});
+    } catch (error) {
+      if (!(error instanceof ForbiddenError)) throw error;
+      await getEach(group.members);
+      return;
+    }
     const byName = new Map(listed.map((object) => [object.metadata.name, object]));
     for (const desired of group.members) {
       const found = byName.get(desired.metadata.name);
       if (found) live.set(objectKey(refOf(desired)), found);
     }
   });
-  return live;
+  return { live, denied };
 }
