@@ -3,7 +3,8 @@
  * First clone with ferry vs native `git clone --depth 1`; the commit's files as a SourceTree
  * (listing, reading everything, reading again, reading one sync path with a cold cache); an
  * unchanged poll (time, requests, bytes); an incremental fetch after a one-file change; and a
- * commit ref six commits below the tip, with and without allow-reachable-sha1-in-want.
+ * commit ref six commits below the tip, with and without allow-reachable-sha1-in-want; then the
+ * first clone and an unchanged poll over SSH (the local sshd) beside the HTTP figures.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -12,9 +13,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitSource, type SourceTree } from '../src/source/index.js';
 import { startGitServer } from '../test/support/git-server.js';
+import { createKeyPair, sshUnavailable, startSshServer } from '../test/support/ssh-server.js';
 import { heading, measure, report } from './support/measure.js';
 
 const readAll = async (tree: SourceTree, dir: string) => Promise.all((await tree.listFiles(dir)).map((file) => tree.readFile(file)));
+
+/** The same repository over SSH (the local sshd serving it through git-upload-pack), beside the HTTPS figures. */
+async function sshBeside(bareDir: string, work: string, httpClone: number, httpPoll: number): Promise<void> {
+  const unavailable = sshUnavailable();
+  if (unavailable) {
+    report('over SSH', `skipped: ${unavailable}`);
+    return;
+  }
+  const sshd = await startSshServer({ hostKeyTypes: ['ed25519'] });
+  try {
+    const key = await createKeyPair(work, 'bench_ed25519');
+    await sshd.authorize(key.publicKey);
+    const url = sshd.url(bareDir);
+    const credentials = { identity: key.privateKey, knownHosts: sshd.knownHosts() };
+    const source = new GitSource({ cacheDir: join(work, 'cache-ssh') });
+    const clone = await measure(() => source.fetch(url, { credentials }));
+    await sshd.resetCounts();
+    const poll = await measure(() => source.fetch(url, { credentials }));
+    report('SSH first clone (depth 1)', clone.ms, 'ms');
+    report('  beside HTTP', `${(clone.ms / httpClone).toFixed(2)} ×`);
+    report('SSH unchanged poll', poll.ms, 'ms');
+    report('  beside HTTP', `${(poll.ms / httpPoll).toFixed(2)} ×`);
+    report('SSH unchanged poll connections', sshd.connections());
+  } finally {
+    await sshd.stop();
+  }
+}
 
 // The native clone must run asynchronously: the Git server lives in this same process.
 export default async function sourceBenchmark(): Promise<void> {
@@ -76,6 +105,7 @@ export default async function sourceBenchmark(): Promise<void> {
     report('commit 6 below the tip, deepening', deepen.ms, 'ms');
     report('  download / fetch requests', `${(deepen.bytes / 1024).toFixed(1)} KiB / ${deepen.requests}`);
     report('peak RSS', Math.max(clone.peakRssMiB, read.peakRssMiB, reread.peakRssMiB), 'MiB');
+    await sshBeside(repo.bareDir, work, clone.ms, poll.ms);
   } finally {
     await server.stop();
     rmSync(work, { recursive: true, force: true });

@@ -28,7 +28,7 @@ export function sourceFromArg(arg: string, options: { ref?: string; path?: strin
     return { type: 'git', url: arg, path: options.path ?? '.', ...(options.ref ? { ref: parseRefSpec(options.ref) } : {}) };
   }
   const target = resolve(arg);
-  if (!existsSync(target)) throw new FerryError('CLI_BAD_SOURCE', `${arg}: not a directory, a file or a Git URL (http://, https://)`);
+  if (!existsSync(target)) throw new FerryError('CLI_BAD_SOURCE', `${arg}: not a directory, a file or a Git URL (https://, ssh://, git@host:path)`);
   if (options.ref) throw new FerryError('CLI_BAD_SOURCE', `--ref applies to Git URLs, not to ${arg}`);
   if (statSync(target).isDirectory()) return { type: 'directory', dir: target, path: options.path ?? '.' };
   if (options.path !== undefined && options.path !== '.') throw new FerryError('CLI_BAD_SOURCE', `--path applies to a directory or a Git URL; ${arg} is a file`);

@@ -1,7 +1,7 @@
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { isJsonObject } from '../objects.js';
 import { FerryError } from '../errors.js';
-import type { ChartCredentials, GitCredentials } from '../source/index.js';
+import { isSshUrl, type ChartCredentials, type GitCredentials } from '../source/index.js';
 import { secretStringsOf, valuesAtPath, type HelmValues } from '../render/index.js';
 import type { SyncSettings } from './settings.js';
 import type { ValuesFrom } from './helm-settings.js';
@@ -31,13 +31,23 @@ export async function resolveSyncInputs(client: InputsClient, settings: SyncSett
     if (data?.bearerToken) credentials.bearerToken = data.bearerToken;
     if (data?.username) credentials.username = data.username;
     if (data?.password) credentials.password = data.password;
-    if (!credentials.bearerToken && !credentials.password) {
+    // SSH (Flux's Secret keys): a deploy key, its passphrase, and the host keys to trust.
+    if (data?.identity) credentials.identity = data.identity;
+    if (data?.['identity.passphrase']) credentials.passphrase = data['identity.passphrase'];
+    if (data?.known_hosts) credentials.knownHosts = data.known_hosts;
+    if (isSshUrl(settings.source.url)) {
+      if (!credentials.identity || !credentials.knownHosts) {
+        throw new SyncInputError('SYNC_BAD_CREDENTIALS', `Secret/${secretNamespace}/${settings.secretName}: an SSH source needs the keys identity and known_hosts (identity.passphrase when the key is encrypted)`);
+      }
+    } else if (!credentials.bearerToken && !credentials.password) {
       throw new SyncInputError(
         'SYNC_BAD_CREDENTIALS',
         `Secret/${secretNamespace}/${settings.secretName}: needs the keys username and password, or bearerToken`,
       );
     }
-    secretValues.push(...Object.values(credentials).filter((v): v is string => typeof v === 'string'));
+    // known_hosts holds public keys: nothing to hide.
+    const { knownHosts: _public, ...secrets } = credentials;
+    secretValues.push(...Object.values(secrets).filter((v): v is string => typeof v === 'string'));
     resolved = { ...resolved, source: { ...settings.source, credentials } };
   }
   if (settings.secretName && settings.source.type === 'helm') {

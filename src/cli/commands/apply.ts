@@ -6,10 +6,11 @@ import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat, printData, type Column } from '../output.js';
 import { progressPrinter } from '../progress.js';
 import { collectKeyValue, commandLineSettings, gitSourceFor } from '../source-arg.js';
+import { addSshOptions, withSshAccess, type SshFlags } from '../ssh-flags.js';
 import { addHelmOptions, commandSource, commandSyncName, helmSettingsFromFlags, type HelmFlags } from '../helm-flags.js';
 import { wholeNumberFlag } from '../flags.js';
 
-interface ApplyFlags extends HelmFlags {
+interface ApplyFlags extends HelmFlags, SshFlags {
   name?: string;
   ref?: string;
   path?: string;
@@ -37,7 +38,7 @@ export function registerApply(program: Command, io: CliIO): void {
   const registered = program
     .command('apply')
     .description('sync a directory, a manifest file or a Git repository to the cluster once, exactly as the agent would (diff, ordered apply, health, prune, history, rollback)')
-    .argument('[source]', 'a directory, a manifest file, or a Git URL (http:// or https://); or --helm-repo')
+    .argument('[source]', 'a directory, a manifest file, or a Git URL (https://, ssh:// or git@host:path); or --helm-repo')
     .option('--name <name>', 'the sync name that owns the objects (default: the directory, file, repository or chart name)')
     .option('--ref <ref>', "Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: the remote's HEAD, the branch git clone checks out)")
     .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
@@ -57,7 +58,7 @@ export function registerApply(program: Command, io: CliIO): void {
       const options = globalOptions(command);
       const client = connect(options);
       const namespace = namespaceOf(options, client);
-      const source = await commandSource(sourceArg, flags, io);
+      const source = withSshAccess(await commandSource(sourceArg, flags, io), flags, io.env);
       const name = flags.name ?? commandSyncName(sourceArg, flags);
       const helm = helmSettingsFromFlags(flags);
       const settings = commandLineSettings(
@@ -88,6 +89,7 @@ export function registerApply(program: Command, io: CliIO): void {
       if (isFailedRevision(outcome) || outcome.result === 'Cancelled') throw new CliExit(ExitCode.Failure);
     });
   addHelmOptions(registered);
+  addSshOptions(registered);
 }
 
 export function printOutcome(io: CliIO, format: ReturnType<typeof parseOutputFormat>, outcome: SyncOutcome): void {

@@ -11,10 +11,11 @@ import { connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat } from '../output.js';
 import { collectKeyValue, commandLineSettings, gitSourceFor, isGitUrl } from '../source-arg.js';
+import { addSshOptions, withSshAccess, type SshFlags } from '../ssh-flags.js';
 import { addHelmOptions, commandSource, commandSyncName, helmSettingsFromFlags, type HelmFlags } from '../helm-flags.js';
 import { existsSync } from 'node:fs';
 
-interface DiffFlags extends HelmFlags {
+interface DiffFlags extends HelmFlags, SshFlags {
   name?: string;
   ref?: string;
   path?: string;
@@ -51,7 +52,7 @@ export function registerDiff(program: Command, io: CliIO): void {
         } else {
           const helm = helmSettingsFromFlags(flags);
           settings = commandLineSettings(
-            { namespace, name: flags.name ?? commandSyncName(sourceArg, flags), source: await commandSource(sourceArg, flags, io), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
+            { namespace, name: flags.name ?? commandSyncName(sourceArg, flags), source: withSshAccess(await commandSource(sourceArg, flags, io), flags, io.env), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
             { prune: Boolean(flags.prune), ...(helm ? { helm } : {}) },
           );
         }
@@ -83,6 +84,7 @@ export function registerDiff(program: Command, io: CliIO): void {
       }
     });
   addHelmOptions(registered);
+  addSshOptions(registered);
 }
 
 /**

@@ -7,10 +7,11 @@ import { globalOptions } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat, printData, type Column } from '../output.js';
 import { collectKeyValue, gitSourceFor } from '../source-arg.js';
+import { addSshOptions, withSshAccess, type SshFlags } from '../ssh-flags.js';
 import { addHelmOptions, commandSource, commandSyncName, helmSettingsFromFlags, type HelmFlags } from '../helm-flags.js';
 import { counted } from '../../text.js';
 
-interface PlanFlags extends HelmFlags {
+interface PlanFlags extends HelmFlags, SshFlags {
   ref?: string;
   path?: string;
   output?: string;
@@ -43,7 +44,7 @@ export function registerPlan(program: Command, io: CliIO): void {
   const registered = program
     .command('plan')
     .description('render a directory, a manifest file or a Git repository and print the objects in the order they would be applied (no cluster needed)')
-    .argument('[source]', 'a directory, a manifest file, or a Git URL (http:// or https://); or --helm-repo')
+    .argument('[source]', 'a directory, a manifest file, or a Git URL (https://, ssh:// or git@host:path); or --helm-repo')
     .option('--ref <ref>', "Git ref: a branch, tag:NAME, semver:RANGE or commit:SHA (default: the remote's HEAD, the branch git clone checks out)")
     .option('--path <path>', 'directory or file within the source that holds the manifests', '.')
     .option('--target-namespace <namespace>', 'namespace for namespaced objects that name none')
@@ -54,7 +55,7 @@ export function registerPlan(program: Command, io: CliIO): void {
       const format = parseOutputFormat(flags.output);
       // As `apply -n` would: objects that name no namespace go to -n (plan reads no kubeconfig).
       const targetNamespace = flags.targetNamespace ?? globalOptions(command).namespace;
-      const source = await commandSource(sourceArg, flags, io);
+      const source = withSshAccess(await commandSource(sourceArg, flags, io), flags, io.env);
       const helm = helmSettingsFromFlags(flags);
       const settings = { source, renderType: flags.renderType, name: commandSyncName(sourceArg, flags), ...(helm ? { helm } : {}) } as Pick<SyncSettings, 'source' | 'renderType' | 'name' | 'helm'>;
       if (format === 'table' || format === 'wide') io.stderr.write(`fetching ${describeSource(source)} …\n`);
@@ -99,6 +100,7 @@ export function registerPlan(program: Command, io: CliIO): void {
       printData(io, format, { revision, layers: plan.layers.length, objects: rows }, { rows, columns: COLUMNS });
     });
   addHelmOptions(registered);
+  addSshOptions(registered);
 }
 
 function describeSource(source: SyncSource): string {
