@@ -17,6 +17,7 @@ import { registerSync } from './commands/sync.js';
 import { registerHistory } from './commands/history.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSuspend, registerResume } from './commands/suspend.js';
+import { registerUi } from './commands/ui.js';
 
 const EXIT_CODES_HELP = `
 Sources (plan, diff, apply):
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIO): Command {
   registerSuspend(program, io);
   registerResume(program, io);
   registerAgent(program, io);
+  registerUi(program, io);
   registerVersion(program, io);
   return program;
 }
