@@ -44,7 +44,7 @@ export function readEvents(url: string, headers: Record<string, string> = {}): E
   return {
     frames,
     raw: () => raw,
-    next(match, timeoutMs = 20_000) {
+    next(match, timeoutMs = 90_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = frames.find(match);
