@@ -57,6 +57,8 @@ export class KubeClient {
   private readonly credentials: Credentials;
   private readonly options: KubeClientOptions;
   private readonly context: VerbContext;
+  /** The views `impersonate` made, by identity. */
+  private readonly views = new Map<string, KubeClient>();
 
   static fromConfig(options: KubeConfigOptions & KubeClientOptions = {}): KubeClient {
     return new KubeClient(loadKubeConfig(options), options);
@@ -98,7 +100,13 @@ export class KubeClient {
    */
   impersonate(identity: Identity | { serviceAccount: { namespace: string; name: string } }): KubeClient {
     const as = 'serviceAccount' in identity ? serviceAccountIdentity(identity.serviceAccount.namespace, identity.serviceAccount.name) : identity;
-    return new KubeClient(this.config, { ...this.options, onWarning: (warning) => this.onWarning(warning) }, { session: this.session, credentials: this.credentials, identity: as });
+    // One view per identity: what is cached per client (the apply's schema catalog) lasts from one sync to the next.
+    const key = JSON.stringify([as.user, as.groups ?? []]);
+    const known = this.views.get(key);
+    if (known) return known;
+    const view = new KubeClient(this.config, { ...this.options, onWarning: (warning) => this.onWarning(warning) }, { session: this.session, credentials: this.credentials, identity: as });
+    this.views.set(key, view);
+    return view;
   }
 
   /**

@@ -63,6 +63,13 @@ describe('KubeClient.impersonate', () => {
     expect(replay!.requests.filter((r) => r.path.startsWith('/api/v1') && r.method === 'GET')).toHaveLength(1);
   });
 
+  it('is one view per identity, so what is cached per client (the apply’s schemas) lasts from one sync to the next', async () => {
+    const kube = await replaying([]);
+    expect(kube.impersonate(serviceAccounts)).toBe(kube.impersonate({ user: deployer }));
+    expect(kube.impersonate(serviceAccounts)).not.toBe(kube.impersonate({ user: deployer, groups: ['team-a'] }));
+    expect(kube.impersonate({ serviceAccount: { namespace: 'capture', name: 'other' } }).identity).toEqual({ user: 'system:serviceaccount:capture:other' });
+  });
+
   it('names the verb, the object and the identity when that identity is forbidden', async () => {
     const list = fixture('1.32', 'case-list-label-selector');
     const kube = await replaying([{ ...forbidden, whenHeader: ['Impersonate-User', 'limited'] }, { ...list, path: forbidden.path }]);
