@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { gitSyncCrd } from '../agent/harness.js';
 import { runCli } from '../support/cli.js';
 
@@ -41,6 +41,15 @@ describe('the examples the README shows', () => {
     expect(version, `CRD serves ${gitsync.apiVersion}`).toBeDefined();
     const specSchema = version?.schema.openAPIV3Schema.properties?.spec as Schema;
     expect(schemaProblems(gitsync.spec, specSchema, 'spec')).toEqual([]);
+  });
+
+  it('every GitSync of examples/tenants is valid by the CRD schema', () => {
+    const crd = gitSyncCrd() as unknown as { spec: { versions: { schema: { openAPIV3Schema: Schema } }[] } };
+    const specSchema = crd.spec.versions[0]?.schema.openAPIV3Schema.properties?.spec as Schema;
+    const files = ['examples/tenants/bootstrap.yaml', 'examples/tenants/platform/team-a.yaml', 'examples/tenants/platform/team-b.yaml'];
+    const gitsyncs = files.flatMap((file) => parseAllDocuments(readFileSync(`${ROOT}${file}`, 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: unknown }).filter((d) => d?.kind === 'GitSync'));
+    expect(gitsyncs.map((g) => g.metadata.name)).toEqual(['platform', 'apps', 'apps']);
+    for (const gitsync of gitsyncs) expect(schemaProblems(gitsync.spec, specSchema, 'spec')).toEqual([]);
   });
 
   it('the schema check itself catches unknown fields, wrong types and values outside an enum', () => {
