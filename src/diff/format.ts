@@ -14,7 +14,7 @@ const CHANGED_MASK = `${MASK} (changed)`;
  */
 export function formatDiff(diff: ObjectDiff, options: { color?: boolean; context?: number; maxLines?: number } = {}): string {
   const [before, after] = maskedPair(diff.live ? normalizeObject(diff.live) : undefined, diff.action === 'delete' ? undefined : diff.target ? normalizeObject(diff.target) : undefined);
-  const toLines = (object: unknown) => (object === undefined ? [] : stringify(object, { lineWidth: 0 }).trimEnd().split('\n'));
+  const toLines = (object: unknown) => (object === undefined ? [] : stringify(headFirst(object), { lineWidth: 0 }).trimEnd().split('\n'));
   const lineDiff = diffLines(toLines(before), toLines(after));
   const hunks = unifiedHunks(lineDiff.lines, { context: options.context ?? 3, ...(options.maxLines !== undefined ? { maxLines: options.maxLines } : {}) });
   const title = `${formatRef(diff.ref)} (${diff.action})`;
@@ -28,6 +28,17 @@ export function formatDiff(diff: ObjectDiff, options: { color?: boolean; context
     return line;
   };
   return `${[`# ${title}`, ...header, ...hunks].map(paint).join('\n')}\n`;
+}
+
+/**
+ * apiVersion, kind and metadata first, as kubectl prints an object: the order of the keys of a
+ * live object depends on how it was read (a GET, a watch event, an apply's answer), and a diff
+ * must not move lines because of that.
+ */
+function headFirst(object: unknown): unknown {
+  if (!isJsonObject(object)) return object;
+  const { apiVersion, kind, metadata, ...rest } = object;
+  return { ...(apiVersion !== undefined ? { apiVersion } : {}), ...(kind !== undefined ? { kind } : {}), ...(metadata !== undefined ? { metadata } : {}), ...rest };
 }
 
 /** The machine form of a diff, with Secret values masked in the patch. */
