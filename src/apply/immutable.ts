@@ -1,9 +1,11 @@
 import type { ObjectRef } from '../objects.js';
 import { groupOf } from '../objects.js';
 import { InvalidError } from '../kube/index.js';
+import { isImmutableField, type KindSchema } from '../diff/index.js';
 
 /**
- * Fields the API server lets a client set only when an object is created, per `group/Kind`: what
+ * Fields the API server lets a client set only when an object is created, per built-in `group/Kind`
+ * (a custom resource's come from its CRD's schema, `self == oldSelf` rules): what
  * its update validation refuses (`FieldValueInvalid` "field is immutable" / "may not change once
  * set", or `FieldValueForbidden` for a whole `spec`, as StatefulSet, Pod and PVC updates answer).
  * Judged by the Status cause's field and reason, never by its message text: StatefulSet's
@@ -40,13 +42,15 @@ const NEVER_RECREATED = new Set(['/PersistentVolumeClaim', '/PersistentVolume', 
 
 /**
  * The immutable fields a refused update tried to change, when that is the only reason the server
- * refused it (422 Invalid whose every cause is an immutable field of the kind); undefined for any
- * other error, including an update that is also invalid for another reason.
+ * refused it (422 Invalid whose every cause is an immutable field of the kind, by the built-in
+ * table or by the kind's schema); undefined for any other error, including an update that is also
+ * invalid for another reason.
  */
-export function immutableFieldsOf(ref: ObjectRef, error: unknown): string[] | undefined {
+export function immutableFieldsOf(ref: ObjectRef, error: unknown, schema?: KindSchema): string[] | undefined {
   if (!(error instanceof InvalidError) || error.reason !== 'Invalid' || error.causes.length === 0) return undefined;
   const fields = IMMUTABLE_FIELDS[`${groupOf(ref.apiVersion)}/${ref.kind}`] ?? [];
-  const immutable = error.causes.every((cause) => cause.field !== undefined && IMMUTABLE_REASONS.has(cause.reason ?? '') && fields.some((field) => isWithin(cause.field as string, field)));
+  const isImmutable = (path: string) => fields.some((field) => isWithin(path, field)) || isImmutableField(schema, path);
+  const immutable = error.causes.every((cause) => cause.field !== undefined && IMMUTABLE_REASONS.has(cause.reason ?? '') && isImmutable(cause.field));
   return immutable ? [...new Set(error.causes.map((cause) => cause.field as string))] : undefined;
 }
 

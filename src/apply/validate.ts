@@ -149,7 +149,7 @@ export async function validateWrite(client: ApplyClient, object: CheckedObject, 
         current = rediffed(current, live, context.diff);
         continue;
       }
-      const fields = current.diff.action === 'changed' ? immutableFieldsOf(ref, error) : undefined;
+      const fields = current.diff.action === 'changed' ? immutableFieldsOf(ref, error, context.diff.schemas.get(schemaKey(current.desired))) : undefined;
       if (fields) return planRecreate(client, current, fields, error, context);
       const ferryError = asFerryError(error, current.desired);
       return { entry: { ref, action: 'failed', error: ferryError, message: ferryError.message, diff: current.diff }, retryable: isTransient(error) };

@@ -8,6 +8,7 @@ import type { Locator } from './locate.js';
 import { immutableFieldsOf } from './immutable.js';
 import { recreateObject, refuseRecreate } from './recreate.js';
 import { isWrite, resourceVersionOf, sendDiff } from './send-diff.js';
+import { schemaKey } from './schemas.js';
 import { rediffed, type CheckedObject, type ValidateContext } from './validate.js';
 
 /** A conflicting writer gets this many fresh reads before the write is given up. */
@@ -46,7 +47,7 @@ export async function writeObject(client: ApplyClient, item: CheckedObject, laye
           continue;
         }
         // Validation passed, so the field became immutable only now (a concurrent change): the same rules apply.
-        const fields = diff.action === 'changed' ? immutableFieldsOf(ref, error) : undefined;
+        const fields = diff.action === 'changed' ? immutableFieldsOf(ref, error, context.diff.schemas.get(schemaKey(object.desired))) : undefined;
         if (!fields) throw error;
         const refusal = refuseRecreate(object.desired, fields, context.force, error);
         if (refusal) throw refusal;

@@ -8,7 +8,7 @@
 export { computeTarget, schemaFor, type DiffOptions, type IgnoreRule, type ListKeySchema } from './merge.js';
 export { diffObject, changedPaths, type DiffAction, type DiffInput, type ObjectDiff, type JsonPatchOperation } from './diff-object.js';
 export { normalizeObject, prepareObject, pruneEmpty } from './normalize.js';
-export { schemaAt, type KindSchema, type ListSemantics, type SchemaFacts, type SchemaLink, type SchemaNode } from './schema.js';
+export { isImmutableField, schemaAt, type KindSchema, type ListSemantics, type SchemaFacts, type SchemaLink, type SchemaNode } from './schema.js';
 export { schemaFromOpenApi, kindsInOpenApi, type GroupVersionKind } from './schema-from-openapi.js';
 export { schemaFromCrd } from './schema-from-crd.js';
 export { builtinSchema } from './builtin-schemas.js';

@@ -2,9 +2,10 @@ import type { SchemaLink, SchemaNode } from './schema.js';
 import { ONE_OF } from './unions.js';
 
 /**
- * Keeps of a schema only what changes a merge: list semantics, atomic objects, quantities and
- * int-or-string, free-form JSON, maps (their keys are data), the types the one-of table names,
- * and the paths that lead to them. Everything else merges the default way (structs field by
+ * Keeps of a schema only what changes a merge or a recreate: list semantics, atomic objects,
+ * quantities and int-or-string, free-form JSON, maps (their keys are data), the types the one-of
+ * table names, immutable fields, and the paths that lead to them. Everything else merges the
+ * default way (structs field by
  * field, lists replaced), so dropping it loses nothing; a Deployment's schema shrinks from about
  * 90 types to a few dozen.
  */
@@ -19,7 +20,7 @@ export function compactSchema(root: SchemaLink, types: Record<string, SchemaNode
   };
   const isInteresting = (link: SchemaLink): boolean => (typeof link === 'string' ? interesting.has(link) : nodeInteresting(link, interesting));
   const nodeOf = (node: SchemaNode): SchemaNode => {
-    if (node.opaque) return { opaque: true };
+    if (node.opaque) return node.immutable ? { opaque: true, immutable: true } : { opaque: true };
     const out: SchemaNode = {};
     if (node.fields) {
       const fields: Record<string, SchemaLink> = {};
@@ -31,6 +32,7 @@ export function compactSchema(root: SchemaLink, types: Record<string, SchemaNode
     if (node.list) out.list = node.list;
     if (node.atomic) out.atomic = true;
     if (node.scalar) out.scalar = node.scalar;
+    if (node.immutable) out.immutable = true;
     return out;
   };
   const compactRoot = linkOf(root);
@@ -57,7 +59,7 @@ function interestingTypes(types: Record<string, SchemaNode>): Set<string> {
 }
 
 function nodeInteresting(node: SchemaNode, interesting: Set<string>): boolean {
-  if (node.list || node.atomic || node.scalar || node.opaque || node.values !== undefined) return true;
+  if (node.list || node.atomic || node.scalar || node.opaque || node.immutable || node.values !== undefined) return true;
   const linkInteresting = (link: SchemaLink) => (typeof link === 'string' ? interesting.has(link) : nodeInteresting(link, interesting));
   if (node.items !== undefined && linkInteresting(node.items)) return true;
   return node.fields !== undefined && Object.values(node.fields).some(linkInteresting);

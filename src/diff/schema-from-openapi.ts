@@ -145,7 +145,9 @@ export class SchemaReader {
   }
 
   private localMarkers(schema: Record<string, unknown>): SchemaNode {
-    return schema['x-kubernetes-map-type'] === 'atomic' ? { atomic: true } : {};
+    const node: SchemaNode = schema['x-kubernetes-map-type'] === 'atomic' ? { atomic: true } : {};
+    if (hasImmutabilityRule(schema)) node.immutable = true;
+    return node;
   }
 
   /**
@@ -182,6 +184,12 @@ export class SchemaReader {
     }
     return Object.keys(defaults).length > 0 ? defaults : undefined;
   }
+}
+
+/** A CEL rule that refuses every change of the value (`self == oldSelf`, either way round). */
+function hasImmutabilityRule(schema: Record<string, unknown>): boolean {
+  const rules = schema['x-kubernetes-validations'];
+  return Array.isArray(rules) && rules.some((rule) => isJsonObject(rule) && typeof rule.rule === 'string' && /^(self\s*==\s*oldSelf|oldSelf\s*==\s*self)$/.test(rule.rule.trim()));
 }
 
 /** The name a `$ref` (or an `allOf` of exactly one `$ref`) points to. */

@@ -33,6 +33,11 @@ export interface SchemaNode {
   scalar?: 'quantity' | 'int-or-string' | 'bytes';
   /** Free-form JSON (RawExtension, `x-kubernetes-preserve-unknown-fields`): kept exactly as sent. */
   opaque?: true;
+  /**
+   * A CRD's `x-kubernetes-validations` rule `self == oldSelf`: the server refuses any change of
+   * the value once it is set, so changing it takes a delete and a create (spec.force).
+   */
+  immutable?: true;
 }
 
 /** A node, or the name of a shared type in `KindSchema.types` (which lets types recurse). */
@@ -111,6 +116,7 @@ export interface SchemaFacts {
   map?: boolean;
   scalar?: 'quantity' | 'int-or-string' | 'bytes';
   opaque?: boolean;
+  immutable?: boolean;
   type?: string;
 }
 
@@ -132,7 +138,23 @@ export function schemaAt(schema: KindSchema | undefined, path: string): SchemaFa
   if (node?.atomic) facts.atomic = true;
   if (node?.values !== undefined) facts.map = true;
   if (node?.scalar) facts.scalar = node.scalar;
+  if (node?.immutable) facts.immutable = true;
   if (cursor.opaque) facts.opaque = true;
   if (cursor.typeName) facts.type = cursor.typeName;
   return facts;
+}
+
+/**
+ * True when the field at `path`, as the server names fields in its errors (`spec.region`,
+ * `spec.buckets[0].name`, `spec.labels[tier]`), or an object it lies within, is immutable.
+ */
+export function isImmutableField(schema: KindSchema | undefined, path: string): boolean {
+  let cursor = rootCursor(schema);
+  for (const part of path.match(/[^.[\]]+|\[[^\]]*\]/g) ?? []) {
+    if (part.startsWith('[')) cursor = isMapCursor(cursor) ? fieldCursor(cursor, part.slice(1, -1)) : itemCursor(cursor);
+    else cursor = fieldCursor(cursor, part);
+    if (!cursor.node) return false;
+    if (cursor.node.immutable) return true;
+  }
+  return false;
 }

@@ -3,7 +3,7 @@ import type { KubeObject } from '../../src/objects.js';
 import { formatRef, refOf } from '../../src/objects.js';
 import { applyObjects, type ApplyRequest } from '../../src/apply/index.js';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
-import { claim, configMap, deployment, job, roleBinding, service } from './manifests.js';
+import { claim, configMap, deployment, job, roleBinding, service, widget } from './manifests.js';
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -21,6 +21,42 @@ const statefulSet = (ns: string, name: string, serviceName: string): KubeObject 
   metadata: { name, namespace: ns },
   spec: { serviceName, replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'postgres:17' }] } } },
 });
+/**
+ * A CRD whose `spec.region` may be set only at creation, written the way CRD authors make a field
+ * immutable since Kubernetes 1.25 (kubebuilder's `XValidation:rule="self == oldSelf"`).
+ */
+const bucketCrd = (group: string): KubeObject => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `buckets.${group}` },
+  spec: {
+    group,
+    scope: 'Namespaced',
+    names: { kind: 'Bucket', plural: 'buckets', singular: 'bucket', listKind: 'BucketList' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  region: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'region is immutable' }] },
+                  versioning: { type: 'boolean' },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+});
+const bucket = (group: string, ns: string, spec: Record<string, unknown>): KubeObject => ({ ...widget(group, ns, 'assets', spec), kind: 'Bucket' });
 const withAnnotation = (object: KubeObject, key: string, value: string): KubeObject => ({ ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [key]: value } } });
 
 /** Each case: a first revision, and a second that changes a field the server lets clients set only at creation. */
@@ -73,6 +109,33 @@ describe('force: objects whose immutable fields changed', () => {
     const live = await cluster.client.get(refOf(after(ns)));
     expect(check(live)).toEqual(expected);
     expect(live.metadata.uid).not.toBe(original.metadata.uid);
+  });
+
+  it('recreates a custom resource whose CRD makes the changed field immutable (x-kubernetes-validations: self == oldSelf) when spec.force is on', async () => {
+    const ns = await cluster.newNamespace('force');
+    const group = `${ns}.example.com`;
+    const first = [bucketCrd(group), bucket(group, ns, { region: 'eu-west-1', versioning: false })];
+    expect((await apply(ns, first, [])).error).toBeUndefined();
+    const original = await cluster.client.get(refOf(first[1] as KubeObject));
+    const second = [bucketCrd(group), bucket(group, ns, { region: 'eu-central-1', versioning: false })];
+    const result = await apply(ns, second, first, { force: true });
+    expect(result.error).toBeUndefined();
+    expect(actions(result.entries)[`Bucket/${ns}/assets`]).toBe('recreated');
+    const live = await cluster.client.get(refOf(second[1] as KubeObject));
+    expect((live.spec as any).region).toBe('eu-central-1');
+    expect(live.metadata.uid).not.toBe(original.metadata.uid);
+  });
+
+  it('without force, refuses a change of a custom resource field its CRD makes immutable, naming the field, and writes nothing', async () => {
+    const ns = await cluster.newNamespace('force');
+    const group = `${ns}.example.com`;
+    const first = [bucketCrd(group), bucket(group, ns, { region: 'eu-west-1', versioning: false })];
+    await apply(ns, first, []);
+    const result = await apply(ns, [bucketCrd(group), bucket(group, ns, { region: 'eu-central-1', versioning: true })], first);
+    expect(result.error?.code).toBe('APPLY_IMMUTABLE_FIELD');
+    expect(result.error?.message).toMatch(new RegExp(`^Bucket/${ns}/assets: cannot change immutable field spec\\.region; `));
+    expect(result.wrote).toBe(false);
+    expect((await cluster.client.get(refOf(first[1] as KubeObject))).spec).toEqual({ region: 'eu-west-1', versioning: false });
   });
 
   it('recreates an object annotated ferry.dev/force: "true" without spec.force', async () => {

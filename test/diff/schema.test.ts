@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/objects.js';
-import { builtinSchema, diffObject, listKeysFromCrd, schemaAt, schemaFromCrd, schemaFromOpenApi, type KindSchema } from '../../src/diff/index.js';
+import { builtinSchema, diffObject, isImmutableField, listKeysFromCrd, schemaAt, schemaFromCrd, schemaFromOpenApi, type KindSchema } from '../../src/diff/index.js';
 import { GENERATED, generatedSource } from './support/write-builtin-schemas.js';
 import { openApiDocument } from './support/builtin-sources.js';
 import { crdNamed } from './support/schemas.js';
@@ -98,6 +98,53 @@ describe('schemaFromCrd reads a CRD version the same way', () => {
     [cache, 'spec.template.metadata.finalizers', { list: { type: 'set' } }],
   ])('%#: %s', (schema, path, facts) => {
     expect(schemaAt(schema, path)).toMatchObject(facts);
+  });
+
+  it('knows the fields a `self == oldSelf` rule makes immutable, by the paths the server names in its errors', () => {
+    const immutable = { 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'is immutable' }] };
+    const crd: KubeObject = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'buckets.example.com' },
+      spec: {
+        group: 'example.com',
+        names: { kind: 'Bucket', plural: 'buckets' },
+        versions: [
+          {
+            name: 'v1',
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    properties: {
+                      region: { type: 'string', ...immutable },
+                      versioning: { type: 'boolean', 'x-kubernetes-validations': [{ rule: 'oldSelf || !self', message: 'cannot be turned off' }] },
+                      replicas: { type: 'array', items: { type: 'object', properties: { zone: { type: 'string', ...immutable }, size: { type: 'integer' } } } },
+                      tags: { type: 'object', additionalProperties: { type: 'string', ...immutable } },
+                      storage: { type: 'object', ...immutable, properties: { class: { type: 'string' } } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    const bucket = schemaFromCrd(crd) as KindSchema;
+    expect(schemaAt(bucket, 'spec.region')).toMatchObject({ immutable: true });
+    expect(isImmutableField(bucket, 'spec.region')).toBe(true);
+    expect(isImmutableField(bucket, 'spec.replicas[2].zone')).toBe(true);
+    expect(isImmutableField(bucket, 'spec.tags[team]')).toBe(true);
+    expect(isImmutableField(bucket, 'spec.storage.class')).toBe(true);
+    // Other transition rules are not immutability, and neither are the fields beside it.
+    expect(isImmutableField(bucket, 'spec.versioning')).toBe(false);
+    expect(isImmutableField(bucket, 'spec.replicas[2].size')).toBe(false);
+    expect(isImmutableField(bucket, 'spec')).toBe(false);
+    expect(isImmutableField(undefined, 'spec.region')).toBe(false);
   });
 
   it('stores custom resources as sent, and knows no version it does not have', () => {

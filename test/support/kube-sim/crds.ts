@@ -2,6 +2,7 @@
  * CustomResourceDefinitions: the kinds an Established CRD serves, its schema (which fields a
  * custom resource may have, their defaults) and what its deletion takes with it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { SimKind } from './kinds.js';
 import type { ServedKind } from './discovery.js';
 import { customSchema, type SchemaView } from './schema.js';
@@ -98,4 +99,36 @@ export function applySchemaDefaults(value: unknown, schema: Obj): void {
   }
   const additional = schema.additionalProperties;
   if (additional && typeof additional === 'object') for (const inner of Object.values(value as Obj)) applySchemaDefaults(inner, additional);
+}
+
+/**
+ * The immutability rules of a CRD's schema (`x-kubernetes-validations` rule `self == oldSelf`,
+ * as kubebuilder's `XValidation` writes it) checked on update as the real server's CEL validator
+ * checks them: a transition rule runs only where the old object had the value, and a failure is
+ * a cause at the field's path with the rule's reason (default FieldValueInvalid) and message,
+ * the value shown as its schema type (`Invalid value: "string": region is immutable`). Other CEL
+ * rules are not evaluated by the simulator.
+ */
+export function validateTransitionRules(previous: unknown, next: unknown, schema: Obj, path = ''): Cause[] {
+  if (previous === undefined || next === undefined) return [];
+  const causes: Cause[] = [];
+  for (const rule of Array.isArray(schema['x-kubernetes-validations']) ? schema['x-kubernetes-validations'] : []) {
+    if (!isSelfEqualsOldSelf(rule?.rule) || isDeepStrictEqual(previous, next)) continue;
+    const field = `${path}${typeof rule.fieldPath === 'string' ? rule.fieldPath : ''}`.replace(/^\./, '');
+    causes.push({ reason: rule.reason ?? 'FieldValueInvalid', message: `Invalid value: "${schema.type ?? 'object'}": ${rule.message ?? `failed rule: ${rule.rule}`}`, field });
+  }
+  if (isObject(previous) && isObject(next)) {
+    for (const [name, property] of Object.entries((schema.properties ?? {}) as Obj)) {
+      causes.push(...validateTransitionRules(previous[name], next[name], property, `${path}.${name}`));
+    }
+  }
+  return causes;
+}
+
+function isSelfEqualsOldSelf(rule: unknown): boolean {
+  return typeof rule === 'string' && /^(self\s*==\s*oldSelf|oldSelf\s*==\s*self)$/.test(rule.trim());
+}
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import jsonpatch from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
 import { now } from './clock.js';
-import { applySchemaDefaults, validateCrd, type CrdRegistry } from './crds.js';
+import { applySchemaDefaults, validateCrd, validateTransitionRules, type CrdRegistry } from './crds.js';
 import { applyDefaults, keepAllocatedValues, prepareForCreate, type Allocator } from './defaults.js';
 import type { ServedKind } from './discovery.js';
 import { dropUnknownFields, findDuplicateFields } from './fields.js';
@@ -296,7 +296,7 @@ export class Writes {
     const base = next.metadata.managedFields !== undefined && !isDeepStrictEqual(next.metadata.managedFields, current.metadata.managedFields) ? next.metadata.managedFields : current.metadata.managedFields;
     const view = this.schemaOf(kind);
     setManagedFields(next, nextManagedFields(base, current, next, view, this.writeFor(kind, request.manager, route.subresource, options.applied ? 'Apply' : 'Update'), { zero: {}, ...options }));
-    const causes = [...validateObject(next, this.profile), ...validateUpdate(current, next, this.profile), ...validateFinalizers(current, next)];
+    const causes = [...validateObject(next, this.profile), ...validateUpdate(current, next, this.profile), ...this.customTransitionCauses(kind, current, next), ...validateFinalizers(current, next)];
     if (causes.length > 0) throw fail.invalid(kind, route.name as string, causes);
     next.metadata.resourceVersion = current.metadata.resourceVersion;
     const specChanged = !isDeepStrictEqual(withoutMetaAndStatus(current), withoutMetaAndStatus(next));
@@ -331,10 +331,23 @@ export class Writes {
   }
 
   private applyCustomDefaults(kind: ServedKind, object: Obj): void {
-    if (!kind.custom) return;
-    const version = this.crdOf(kind)?.spec.versions?.find((v: Obj) => v.name === kind.version);
-    const schema = version?.schema?.openAPIV3Schema;
+    const schema = this.customOpenApiSchema(kind);
     if (schema) applySchemaDefaults(object, schema);
+  }
+
+  /** A custom resource's update against its CRD's immutability rules (never its status: that is a write of its own). */
+  private customTransitionCauses(kind: ServedKind, current: Obj, next: Obj): Cause[] {
+    const schema = this.customOpenApiSchema(kind);
+    if (!schema) return [];
+    const { status: _current, ...before } = current;
+    const { status: _next, ...after } = next;
+    return validateTransitionRules(before, after, schema);
+  }
+
+  private customOpenApiSchema(kind: ServedKind): Obj | undefined {
+    if (!kind.custom) return undefined;
+    const version = this.crdOf(kind)?.spec.versions?.find((v: Obj) => v.name === kind.version);
+    return version?.schema?.openAPIV3Schema;
   }
 
   private mustGet(route: Route): Obj {
