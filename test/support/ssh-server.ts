@@ -54,12 +54,16 @@ export interface SshServer {
   knownHosts(types?: KeyType[]): string;
   /** The ssh:// URL of a bare repository (a TestRepo's bareDir). */
   url(bareDir: string): string;
+  /** The scp-like `user@host:path` of a bare repository: reaches this server only when it listens on port 22. */
+  scpUrl(bareDir: string): string;
   /** Lets this public key log in. */
   authorize(publicKey: string): Promise<void>;
   /** Connections accepted since resetCounts(). */
   connections(): number;
   /** Connections still open now. */
   openConnections(): number;
+  /** The most connections open at once since resetCounts(). */
+  peakOpenConnections(): number;
   /**
    * Upload-pack's packet trace since resetCounts(), one entry per pkt-line, e.g.
    * `upload-pack< command=ls-refs`, `upload-pack< want 3f2a…`, `upload-pack> 0000`.
@@ -105,8 +109,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts sshd with host keys of the given types (default: ed25519, ECDSA and RSA, as a Git host has). */
-export async function startSshServer(options: { hostKeyTypes?: KeyType[] } = {}): Promise<SshServer> {
+/**
+ * Starts sshd with host keys of the given types (default: ed25519, ECDSA and RSA, as a Git host
+ * has). `listen`: where the relay listens (default 127.0.0.1 on a free port); port 22 on an
+ * address of 127.0.0.0/8 of its own lets scp-like URLs (`user@host:path`, always port 22) reach it.
+ */
+export async function startSshServer(options: { hostKeyTypes?: KeyType[]; listen?: { host: string; port: number } } = {}): Promise<SshServer> {
   const root = mkdtempSync(join(tmpdir(), 'ferry-sshd-'));
   const user = userInfo().username;
   const hostKeys: HostKey[] = [];
@@ -160,10 +168,12 @@ export async function startSshServer(options: { hostKeyTypes?: KeyType[] } = {})
   // The relay: clients connect here; it forwards to sshd and counts.
   const open = new Set<net.Socket>();
   let accepted = 0;
+  let peak = 0;
   let stalled = false;
   const relay = (client: net.Socket) => {
     accepted++;
     open.add(client);
+    peak = Math.max(peak, open.size);
     client.once('close', () => open.delete(client));
     client.on('error', () => undefined);
     // Read and drop what a stalled connection sends, so its close is seen.
@@ -175,8 +185,16 @@ export async function startSshServer(options: { hostKeyTypes?: KeyType[] } = {})
     upstream.once('close', () => client.destroy());
     client.pipe(upstream).pipe(client);
   };
+  const host = options.listen?.host ?? '127.0.0.1';
   let server = net.createServer(relay);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.listen?.port ?? 0, host, resolve);
+  }).catch(async (error: unknown) => {
+    sshd.kill('SIGTERM');
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  });
   const port = (server.address() as AddressInfo).port;
   const closeRelay = () =>
     new Promise<void>((resolve) => {
@@ -184,9 +202,10 @@ export async function startSshServer(options: { hostKeyTypes?: KeyType[] } = {})
       server.close(() => resolve());
     });
 
-  const knownHostsName = `[127.0.0.1]:${port}`;
+  // As known_hosts names a host: bare on port 22.
+  const knownHostsName = port === 22 ? host : `[${host}]:${port}`;
   return {
-    host: '127.0.0.1',
+    host,
     port,
     user,
     hostKeys,
@@ -195,10 +214,12 @@ export async function startSshServer(options: { hostKeyTypes?: KeyType[] } = {})
         .filter((key) => !types || types.includes(key.type))
         .map((key) => `${knownHostsName} ${key.publicKey}\n`)
         .join(''),
-    url: (bareDir) => `ssh://${user}@127.0.0.1:${port}${bareDir}`,
+    url: (bareDir) => `ssh://${user}@${host}:${port}${bareDir}`,
+    scpUrl: (bareDir) => `${user}@${host}:${bareDir}`,
     authorize: (publicKey) => appendFile(authorizedKeys, `${publicKey.trim()}\n`),
     connections: () => accepted,
     openConnections: () => open.size,
+    peakOpenConnections: () => peak,
     async packets() {
       const text = await readFile(trace, 'utf8');
       return text
@@ -209,6 +230,7 @@ export async function startSshServer(options: { hostKeyTypes?: KeyType[] } = {})
     log: () => log,
     async resetCounts() {
       accepted = 0;
+      peak = open.size;
       await writeFile(trace, '');
     },
     pause: closeRelay,
@@ -216,7 +238,7 @@ export async function startSshServer(options: { hostKeyTypes?: KeyType[] } = {})
       stalled = false;
       if (server.listening) return;
       server = net.createServer(relay);
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => server.listen(port, host, resolve));
     },
     stall() {
       stalled = true;
