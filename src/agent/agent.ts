@@ -20,7 +20,7 @@ import { runSync } from './run-sync.js';
 import { isAssigned, mayHold, type ShardView } from './shard-gate.js';
 import { releaseShardLock, shardOwnerOf, takeShardLock } from './shard-lock.js';
 import type { RunVerdict } from './schedule.js';
-import { SyncScheduler } from './scheduler.js';
+import { SyncScheduler, type RunPlace } from './scheduler.js';
 import { commitOf, sourceKeyOf, SourceHeads } from './shared-sources.js';
 
 export { GITSYNC_API_VERSION, REQUESTED_AT_ANNOTATION, ROLLBACK_TO_ANNOTATION } from '../well-known.js';
@@ -126,7 +126,7 @@ export class Agent {
         if (gitsync === undefined || (this.options.shards && !mayHold(this.options.shards, key, gitsync))) return false;
         return !isSuspended(gitsync) || (isBeingDeleted(gitsync) && hasFinalizer(gitsync));
       },
-      run: (key, signal) => this.syncOne(key, signal),
+      run: (key, signal, place) => this.syncOne(key, signal, place),
       // A change during the sync that was not its own write was someone else's: look again.
       onRunEnd: (key) => {
         if (this.ownWrites.releaseHeld(key)) this.recheck(key);
@@ -326,7 +326,7 @@ export class Agent {
   }
 
   /** One reconcile of one GitSync, with status, events, metrics; the verdict sets its next run. */
-  private async syncOne(key: string, signal: AbortSignal): Promise<RunVerdict | undefined> {
+  private async syncOne(key: string, signal: AbortSignal, place: RunPlace): Promise<RunVerdict | undefined> {
     const { client } = this.options;
     const cached = this.gitsyncs.get(key);
     if (!cached) return undefined;
@@ -374,7 +374,7 @@ export class Agent {
       gitsync,
       request,
       signal,
-      { shareSource: !fresh },
+      { shareSource: !fresh, place },
     );
     this.ownWrites.remember(key, outcome.changes);
     if (outcome.revision) this.followMovedSource(key, gitsync, commitOf(outcome.revision));

@@ -19,6 +19,7 @@ import {
   type SyncOutcome,
   type SyncSettings,
   type TenancyPolicy,
+  type WaitPlace,
 } from '../sync/index.js';
 import type { AgentMetrics } from './metrics.js';
 import type { RequestSnapshot } from './requests.js';
@@ -60,6 +61,8 @@ export interface RunSyncOptions {
    * this GitSync's interval (a poll). Off for a run someone asked for (a webhook, a spec change).
    */
   shareSource?: boolean;
+  /** The run's place among the agent's concurrent runs: its health wait gives it up meanwhile. */
+  place?: WaitPlace;
 }
 
 export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: RequestSnapshot, signal: AbortSignal, options: RunSyncOptions = {}): Promise<SyncRun> {
@@ -94,6 +97,7 @@ export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: R
       ...(asked ? { correctDrift: true } : {}),
       ...(options.shareSource && !asked ? { sourceMaxAgeMs: settings.intervalMs } : {}),
       ...(deps.healthPollMs ? { pollIntervalMs: deps.healthPollMs } : {}),
+      ...(options.place ? { place: options.place } : {}),
     });
   } catch (error) {
     outcome = failedOutcome(error, started);

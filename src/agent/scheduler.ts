@@ -17,11 +17,23 @@ export interface SyncSchedulerOptions {
   mayStart(key: string): boolean;
   /**
    * Runs one key. The verdict sets its next due time; `undefined` means it did nothing (it was
-   * suspended meanwhile) and is due again only when asked.
+   * suspended meanwhile) and is due again only when asked. A run that waits (a rollout's health)
+   * gives its place back through `place` and takes one again before it goes on writing.
    */
-  run(key: string, signal: AbortSignal): Promise<RunVerdict | undefined>;
+  run(key: string, signal: AbortSignal, place: RunPlace): Promise<RunVerdict | undefined>;
   /** After a run of `key` ended, before its follow-up (if any) is queued. */
   onRunEnd?(key: string): void;
+}
+
+/**
+ * A running run's place among the `concurrency` that may run at once. `leave()` gives it to the
+ * next due key while the run only waits (a health wait polls, it does not write); `back()` takes
+ * one again, ahead of keys that have not started, and resolves once it has it. Both are no-ops
+ * when there is nothing to do, so a wait that ends at its first look never leaves.
+ */
+export interface RunPlace {
+  leave(): void;
+  back(): Promise<void>;
 }
 
 interface Slot {
@@ -49,6 +61,8 @@ interface Slot {
 export class SyncScheduler {
   private readonly slots = new Map<string, Slot>();
   private readonly queue: string[] = [];
+  /** Runs that left their place to wait and want one back: served before the queue. */
+  private readonly returning: Array<() => void> = [];
   /** Runs of keys that were forgotten while running: still awaited on stop. */
   private readonly orphans = new Set<Promise<void>>();
   private active = 0;
@@ -68,6 +82,11 @@ export class SyncScheduler {
     this.started = false;
     this.disarm();
     this.queue.splice(0);
+    // A run waiting for its place back finishes (or sees its abort) outside the bound.
+    for (const resume of this.returning.splice(0)) {
+      this.active++;
+      resume();
+    }
     const running = [...[...this.slots.values()].map((slot) => slot.running), ...this.orphans].filter((run): run is Promise<void> => run !== undefined);
     const slots = [...this.slots.values()].filter((slot) => slot.running);
     let timer: NodeJS.Timeout | undefined;
@@ -152,20 +171,33 @@ export class SyncScheduler {
   startDue(): void {
     if (!this.started) return;
     const now = Date.now();
+    const queued = new Set(this.queue);
     for (const [key, slot] of this.slots) {
-      if (slot.nextRunAt <= now && !slot.running && !this.queue.includes(key) && this.options.mayStart(key)) this.queue.push(key);
+      if (slot.nextRunAt <= now && !slot.running && !queued.has(key) && this.options.mayStart(key)) this.queue.push(key);
     }
+    this.order();
     this.drain();
     this.arm();
   }
 
   /** Resolves when nothing runs and nothing is queued (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.active > 0 || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const busy = () => this.queue.length > 0 || [...this.slots.values()].some((slot) => slot.running) || this.orphans.size > 0;
+    while (busy()) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  /** Runs that hold a place now (a run waiting outside its place is not one). */
+  get placesTaken(): number {
+    return this.active;
   }
 
   private drain(): void {
-    while (this.started && this.active < (this.options.concurrency ?? 4) && this.queue.length > 0) {
+    const limit = this.options.concurrency ?? 4;
+    while (this.active < limit && this.returning.length > 0) {
+      this.active++;
+      (this.returning.shift() as () => void)();
+    }
+    while (this.started && this.active < limit && this.queue.length > 0) {
       const key = this.queue.shift() as string;
       const slot = this.slots.get(key);
       if (!slot) continue;
@@ -177,14 +209,43 @@ export class SyncScheduler {
     }
   }
 
+  /** The place of one run: it holds one from its start until it leaves, and again once it is back. */
+  private placeOf(): RunPlace & { held(): boolean } {
+    let holding = true;
+    return {
+      held: () => holding,
+      leave: () => {
+        if (!holding) return;
+        holding = false;
+        this.active--;
+        this.drain();
+      },
+      back: async () => {
+        if (holding) return;
+        holding = true;
+        if (!this.started) {
+          this.active++; // shutting down: no place to wait for
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          this.returning.push(resolve);
+          this.drain();
+        });
+      },
+    };
+  }
+
   private async runOne(key: string, slot: Slot, signal: AbortSignal): Promise<void> {
     let verdict: RunVerdict | undefined;
+    const place = this.placeOf();
     try {
-      verdict = await this.options.run(key, signal);
+      verdict = await this.options.run(key, signal, place);
     } catch {
       // `run` reports its own failures; an escaped error still counts as one.
       verdict = { failed: true, intervalMs: 60_000 };
     }
+    // A run that ended outside its place (it never came back) has none to give up below.
+    if (!place.held()) this.active++;
     const end = Date.now();
     if (verdict) {
       // A cancelled run says nothing about the GitSync: its failure count stays.
@@ -206,6 +267,23 @@ export class SyncScheduler {
       slot.nextRunAt = 0;
     }
     this.startDue();
+  }
+
+  /**
+   * A backlog (more due than may run) goes healthy keys first, each class by due time: a crowd of
+   * failing GitSyncs (a Git server down) waits behind the healthy ones instead of before them.
+   */
+  private order(): void {
+    const rank = (key: string) => {
+      const slot = this.slots.get(key);
+      return { failing: slot && slot.failures > 0 ? 1 : 0, due: slot?.nextRunAt ?? 0 };
+    };
+    const ranks = new Map(this.queue.map((key) => [key, rank(key)]));
+    this.queue.sort((a, b) => {
+      const ra = ranks.get(a) as { failing: number; due: number };
+      const rb = ranks.get(b) as { failing: number; due: number };
+      return ra.failing - rb.failing || ra.due - rb.due;
+    });
   }
 
   /** Sets the timer for the earliest due time still ahead. */

@@ -4,7 +4,7 @@
  * agent schedules reconciles, the CLI runs one.
  */
 export { reconcile } from './reconcile.js';
-export type { SyncDeps, SyncOptions, SyncEvent } from './run.js';
+export type { SyncDeps, SyncOptions, SyncEvent, WaitPlace } from './run.js';
 export { digestOf } from './digest.js';
 export { shortRevision } from './messages.js';
 export { fetchSource } from './fetch-source.js';

@@ -54,6 +54,18 @@ export interface SyncOptions {
   sourceMaxAgeMs?: number;
   signal?: AbortSignal;
   onEvent?: (event: SyncEvent) => void;
+  /** The run's place among the agent's concurrent runs: a health wait gives it up while it polls. */
+  place?: WaitPlace;
+}
+
+/**
+ * A place among runs that may go at once (the agent's concurrency). A health wait that is not
+ * over at its first look leaves it, so slow rollouts do not hold back other GitSyncs, and comes
+ * back (behind no new run) before it writes again.
+ */
+export interface WaitPlace {
+  leave(): void;
+  back(): Promise<void>;
 }
 
 /** What every step of one reconcile shares: its inputs, where it reports, and when it started. */

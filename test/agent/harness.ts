@@ -31,9 +31,13 @@ export interface Bed {
   stop(): Promise<void>;
 }
 
-/** `tls`: serve the simulator over HTTPS, so kubectl (which sends tokens only over TLS) can talk to it. */
-export async function startBed(options: { tls?: boolean } = {}): Promise<Bed> {
-  const cluster = await startTestCluster({ controllerDelayMs: 20, crdEstablishDelayMs: 20, progressDeadlineMs: 400, ...(options.tls ? { tls: true } : {}) });
+/**
+ * `tls`: serve the simulator over HTTPS, so kubectl (which sends tokens only over TLS) can talk to it.
+ * `slowRollouts`: a broken Deployment stays Progressing for its progressDeadlineSeconds (600 s by
+ * default) instead of failing after 400 ms.
+ */
+export async function startBed(options: { tls?: boolean; slowRollouts?: boolean } = {}): Promise<Bed> {
+  const cluster = await startTestCluster({ controllerDelayMs: 20, crdEstablishDelayMs: 20, ...(options.slowRollouts ? {} : { progressDeadlineMs: 400 }), ...(options.tls ? { tls: true } : {}) });
   const git = await startGitServer();
   const cacheRoot = mkdtempSync(join(tmpdir(), 'ferry-agent-'));
   const client = cluster.client;

@@ -107,3 +107,60 @@ describe('SyncScheduler', () => {
     await bed.scheduler.stop(0);
   });
 });
+
+describe('SyncScheduler: places and the backlog', () => {
+  it('lets a run that waits give its place to the next key, and gives it one back before keys that have not started', async () => {
+    const order: string[] = [];
+    let releaseWait!: () => void;
+    const waitOver = new Promise<void>((resolve) => (releaseWait = resolve));
+    const gates = new Map<string, () => void>();
+    const scheduler = new SyncScheduler({
+      concurrency: 1,
+      mayStart: () => true,
+      run: async (key, _signal, place) => {
+        order.push(`${key} start`);
+        if (key === 'a/waits') {
+          place.leave();
+          await waitOver;
+          await place.back();
+          order.push(`${key} back`);
+        } else {
+          await new Promise<void>((resolve) => gates.set(key, resolve));
+        }
+        order.push(`${key} end`);
+        return { failed: false, intervalMs: 3_600_000 };
+      },
+    });
+    scheduler.start();
+    for (const key of ['a/waits', 'a/1', 'a/2']) scheduler.track(key);
+    scheduler.startDue();
+    // The waiting run left its place: the next key started although the concurrency is 1.
+    await eventually(() => order.includes('a/1 start'));
+    expect(scheduler.placesTaken).toBe(1);
+    releaseWait();
+    // Its way back waits for a free place, and it goes before a/2, which was queued first.
+    gates.get('a/1')?.();
+    await eventually(() => order.includes('a/2 start'));
+    gates.get('a/2')?.();
+    await scheduler.idle();
+    expect(order).toEqual(['a/waits start', 'a/1 start', 'a/1 end', 'a/waits back', 'a/waits end', 'a/2 start', 'a/2 end']);
+    expect(scheduler.placesTaken).toBe(0);
+    await scheduler.stop(0);
+  });
+
+  it('runs a backlog healthy keys first: failing keys due at the same time wait behind them', async () => {
+    const bed = recordingScheduler({ concurrency: 1, failureBackoffMs: 3_600_000, verdict: (key) => ({ failed: key.startsWith('a/failing'), intervalMs: 3_600_000 }) });
+    bed.scheduler.start();
+    const keys = ['a/failing-1', 'a/failing-2', 'a/failing-3', 'a/healthy'];
+    for (const key of keys) bed.scheduler.track(key);
+    bed.scheduler.startDue();
+    await eventually(() => bed.started.length === 4);
+    await bed.scheduler.idle();
+    // Everything is due at once again (say, the agent was busy): the healthy key goes first.
+    for (const key of keys) bed.scheduler.runSoon(key);
+    bed.scheduler.startDue();
+    await eventually(() => bed.started.length === 8);
+    expect(bed.started.slice(4).map((s) => s.key)).toEqual(['a/healthy', 'a/failing-1', 'a/failing-2', 'a/failing-3']);
+    await bed.scheduler.stop(0);
+  });
+});
