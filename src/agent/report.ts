@@ -27,6 +27,8 @@ export async function reportOutcome(client: KubeClient, gitsync: KubeObject, out
     // A cancelled reconcile (a rollout of ferry itself) is routine, not a warning.
     const type = outcome.result === 'Synced' || outcome.result === 'DryRun' || outcome.result === 'Cancelled' ? 'Normal' : 'Warning';
     await recordEvent(client, gitsync, type, outcome.reason, outcome.message);
+    // Said once per reconcile that applied something, not on every unchanged poll.
+    if (outcome.historyIncomplete) await recordEvent(client, gitsync, 'Warning', 'HistoryIncomplete', outcome.historyIncomplete);
   }
 }
 

@@ -113,7 +113,7 @@ export function statusFromOutcome(input: StatusInput): GitSyncStatus {
 /** Reasons that need someone to act before a sync can make progress. */
 const STALLED_REASONS = new Set<string>(['RenderFailed', 'KnownFailedRevision', 'RollbackFailed', 'NameTooLong', 'SourceURLRefused', 'CrossNamespaceRefRefused', 'TargetNamespaceRefused']);
 
-/** Stalled: the outcome's reason needs a person, or the history entry could not be written. */
+/** Stalled: the outcome's reason needs a person, or the history entry could not be written (or not in full). */
 function stalledCondition(outcome: SyncOutcome, condition: (type: Condition['type'], status: Condition['status'], reason: string, message: string) => Condition): Condition {
   if (STALLED_REASONS.has(outcome.reason)) {
     const message = outcome.reason === 'RenderFailed' ? 'the revision cannot be rendered; push a fix to Git' : outcome.reason === 'RollbackFailed' ? '' : outcome.message;
@@ -121,6 +121,7 @@ function stalledCondition(outcome: SyncOutcome, condition: (type: Condition['typ
   }
   // The cluster state stands, but the next sync's base and the rollback target may be stale.
   if (outcome.historyError) return condition('Stalled', 'True', 'HistoryWriteFailed', outcome.historyError);
+  if (outcome.historyIncomplete) return condition('Stalled', 'True', 'HistoryIncomplete', outcome.historyIncomplete);
   return condition('Stalled', 'False', 'Progressing', '');
 }
 

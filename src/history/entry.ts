@@ -23,6 +23,11 @@ export interface HistorySummary {
   rolledBackFrom?: string;
   /** A hash of the rendered objects: tells a re-render of the same commit with other inputs apart. */
   digest?: string;
+  /**
+   * Set when the entry keeps no objects (only its inventory) because they did not fit in one
+   * history Secret: their compressed size in KiB. Such an entry cannot be rolled back to.
+   */
+  objectsOmittedKiB?: number;
 }
 
 /** A whole entry: the summary plus the rendered objects (the three-way base of the next sync). */

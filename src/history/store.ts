@@ -16,8 +16,8 @@ export interface HistoryClient {
 }
 
 export { HISTORY_LABEL } from '../well-known.js';
-/** Secrets hold at most 1 MiB; leave room for metadata. */
-const MAX_PAYLOAD_BYTES = 900 * 1024;
+/** Secrets hold at most 1 MiB of data; leave room for metadata. */
+export const MAX_PAYLOAD_BYTES = 900 * 1024;
 /** The value of HISTORY_SECRETS_ANNOTATION on entries whose Secrets are sealed. */
 const SEALED = 'digests';
 /** Entry numbers tried after the one expected before giving up: each try lost to a concurrent writer. */
@@ -105,16 +105,10 @@ export class HistoryStore {
    */
   async record(entry: Omit<HistoryEntry, 'number'>, limit: number, known?: HistorySummary[]): Promise<Recorded> {
     const summaries = known ?? (await this.list());
-    const payload = encodePayload(entry);
-    if (payload.length > MAX_PAYLOAD_BYTES) {
-      throw new HistoryError(
-        'HISTORY_TOO_LARGE',
-        `revision ${entry.revision} renders ${entry.objects.length} objects, ${Math.round(payload.length / 1024)} KiB compressed: too large for one history Secret (limit ${MAX_PAYLOAD_BYTES / 1024} KiB)`,
-      );
-    }
+    const { payload, objectsOmittedKiB } = payloadFor(entry);
     const first = Math.max(0, ...summaries.map((s) => s.number)) + 1;
     for (let number = first; number < first + NUMBERING_ATTEMPTS; number++) {
-      const summary = summaryFor(entry, number);
+      const summary = { ...summaryFor(entry, number), ...(objectsOmittedKiB !== undefined ? { objectsOmittedKiB } : {}) };
       try {
         await this.client.create(this.secretOf(summary, payload));
       } catch (error) {
@@ -213,6 +207,19 @@ export class HistoryStore {
   private refOf(number: number): ObjectRef {
     return { apiVersion: 'v1', kind: 'Secret', namespace: this.namespace, name: this.secretName(number) };
   }
+}
+
+/**
+ * The payload of an entry. Objects too large for one Secret are left out and the entry keeps its
+ * inventory only (said in its summary), so the revision is still recorded — applied once, not
+ * again on every poll — and a rollback to it can say why it cannot run.
+ */
+function payloadFor(entry: Omit<HistoryEntry, 'number'>): { payload: Buffer; objectsOmittedKiB?: number } {
+  const payload = encodePayload(entry);
+  if (payload.length <= MAX_PAYLOAD_BYTES) return { payload };
+  const objectsOmittedKiB = Math.ceil(payload.length / 1024);
+  const withInventory = encodePayload({ objects: [], inventory: entry.inventory });
+  return { payload: withInventory.length <= MAX_PAYLOAD_BYTES ? withInventory : encodePayload({ objects: [], inventory: [] }), objectsOmittedKiB };
 }
 
 function summaryFor(entry: Omit<HistoryEntry, 'number'>, number: number): HistorySummary {

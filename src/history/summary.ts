@@ -42,6 +42,7 @@ export function annotationsOf(summary: HistorySummary): Record<string, string> {
   };
   if (summary.rolledBackFrom) annotations[`${ANNOTATION_PREFIX}rolled-back-from`] = summary.rolledBackFrom;
   if (summary.digest) annotations[`${ANNOTATION_PREFIX}digest`] = summary.digest;
+  if (summary.objectsOmittedKiB !== undefined) annotations[`${ANNOTATION_PREFIX}objects-omitted-kib`] = String(summary.objectsOmittedKiB);
   return annotations;
 }
 
@@ -56,6 +57,7 @@ export function summaryOf(metadata: ObjectMeta): HistorySummary | undefined {
   }
   const rolledBackFrom = annotations[`${ANNOTATION_PREFIX}rolled-back-from`];
   const digest = annotations[`${ANNOTATION_PREFIX}digest`];
+  const omitted = Number(annotations[`${ANNOTATION_PREFIX}objects-omitted-kib`]);
   return {
     number,
     revision,
@@ -66,5 +68,6 @@ export function summaryOf(metadata: ObjectMeta): HistorySummary | undefined {
     message: annotations[`${ANNOTATION_PREFIX}message`] ?? '',
     ...(rolledBackFrom ? { rolledBackFrom } : {}),
     ...(digest ? { digest } : {}),
+    ...(Number.isFinite(omitted) && omitted > 0 ? { objectsOmittedKiB: omitted } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../objects.js';
 import { describeError } from '../errors.js';
-import { findLastGood, isKnownFailedRevision, type HistoryEntry, type HistorySummary } from '../history/index.js';
+import { findLastGood, isKnownFailedRevision, sealSecrets, type HistoryEntry, type HistorySummary } from '../history/index.js';
 import { SyncReason } from './outcome.js';
 import { digestOf } from './digest.js';
 import { shortRevision } from './messages.js';
@@ -65,6 +65,7 @@ export async function decide(run: ReconcileRun, rendered: RenderedRevision): Pro
   } catch (error) {
     return stop(finish(run, { result: 'Failed', reason: SyncReason.ApplyFailed, message: `cannot read the sync history: ${describeError(error)}`, revision }));
   }
+  latest = latest && withRenderedObjects(latest, rendered);
   const lastGoodRevision = [...summaries].reverse().find((s) => s.result === 'Succeeded')?.revision;
   let chosen: { revision: string; objects: KubeObject[]; sources?: ReadonlyMap<string, string>; heldBack?: HeldBack; resumesRollbackFrom?: string } = rendered;
   if (options.pinnedEntry !== undefined) {
@@ -110,6 +111,17 @@ export async function decide(run: ReconcileRun, rendered: RenderedRevision): Pro
     return proceed({ ...fields, isNew: false, latest });
   }
   return proceed({ ...fields, isNew: true, ...(latest ? { latest } : {}) });
+}
+
+/**
+ * An entry kept without its objects (they did not fit in a history Secret) has them back when Git
+ * renders its revision to the same digest: they are what was applied, sealed as history keeps
+ * them. The unchanged polls after such a revision then see it recorded and apply nothing.
+ */
+function withRenderedObjects(entry: HistoryEntry, rendered: RenderedRevision): HistoryEntry {
+  if (entry.objectsOmittedKiB === undefined || entry.revision !== rendered.revision || entry.digest !== digestOf(rendered.objects)) return entry;
+  const { objectsOmittedKiB: _omitted, ...whole } = entry;
+  return { ...whole, objects: sealSecrets(rendered.objects) };
 }
 
 /**

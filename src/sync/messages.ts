@@ -1,6 +1,7 @@
 import { formatRef } from '../objects.js';
 import { hasWrites, type ChangeEntry } from '../apply/index.js';
 import { counted } from '../text.js';
+import { MAX_PAYLOAD_BYTES, type HistorySummary } from '../history/index.js';
 import { SyncReason, type DriftedObject } from './outcome.js';
 
 /**
@@ -10,6 +11,18 @@ import { SyncReason, type DriftedObject } from './outcome.js';
 export function shortRevision(revision: string): string {
   const commit = /^([0-9a-f]{40})(\+values\.[0-9a-f]+)?$/.exec(revision);
   return commit ? `${commit[1]?.slice(0, 7)}${commit[2] ?? ''}` : revision;
+}
+
+/** What the GitSync says while its newest history entry keeps no objects (they did not fit), or undefined. */
+export function incompleteHistoryMessage(history: HistorySummary[]): string | undefined {
+  const newest = history.at(-1);
+  if (newest?.objectsOmittedKiB === undefined) return undefined;
+  return `history entry ${newest.number} keeps revision ${shortRevision(newest.revision)} without its objects: they are ${newest.objectsOmittedKiB} KiB compressed, more than the ${MAX_PAYLOAD_BYTES / 1024} KiB a history Secret holds; a rollback to it cannot run`;
+}
+
+/** Why an entry kept without its objects cannot be applied again. */
+export function omittedObjectsMessage(entry: Pick<HistorySummary, 'revision'>): string {
+  return `the entry keeps revision ${shortRevision(entry.revision)} without its objects (they were more than a history Secret holds); roll back with a Git revert instead`;
 }
 
 export function countWrites(entries: ChangeEntry[]): number {

@@ -43,6 +43,7 @@ export const SyncReason = {
   Cancelled: 'Cancelled',
   NameTooLong: 'NameTooLong',
   HistoryWriteFailed: 'HistoryWriteFailed',
+  HistoryIncomplete: 'HistoryIncomplete',
   /** The source's scheme is one the agent does not fetch (file://, http:// without --allow-insecure-http). */
   SourceURLRefused: 'SourceURLRefused',
   /** A Secret or ConfigMap from another namespace, under --no-cross-namespace-refs. */
@@ -101,6 +102,11 @@ export interface SyncOutcome {
    * and the rollback target may be stale: the agent shows it as a Stalled condition.
    */
   historyError?: string;
+  /**
+   * The newest history entry keeps no objects (they did not fit in one Secret): the revision is
+   * recorded and not applied again, but a rollback to it cannot run. Shown as a Stalled condition.
+   */
+  historyIncomplete?: string;
   startedAt: string;
   durationMs: number;
 }

@@ -7,7 +7,7 @@ import { fetchSource } from './fetch-source.js';
 import { renderSource } from './render-source.js';
 import type { RenderedRevision } from './render-source.js';
 import type { SyncSettings } from './settings.js';
-import { shortRevision } from './messages.js';
+import { omittedObjectsMessage, shortRevision } from './messages.js';
 import type { ReconcileRun } from './run.js';
 
 /** A history entry made ready to apply again, or why it cannot be. */
@@ -21,7 +21,9 @@ export type ReadBack = { ok: true; objects: KubeObject[] } | { ok: false; messag
  * cannot be read back, or that renders other values now (an input changed), is refused as a whole,
  * before anything is written.
  */
-export async function readBackEntry(run: ReconcileRun, entry: Pick<HistoryEntry, 'revision' | 'objects'>, rendered?: RenderedRevision): Promise<ReadBack> {
+export async function readBackEntry(run: ReconcileRun, entry: Pick<HistoryEntry, 'revision' | 'objects' | 'objectsOmittedKiB'>, rendered?: RenderedRevision): Promise<ReadBack> {
+  // Applying an entry kept without its objects would apply nothing and prune everything.
+  if (entry.objectsOmittedKiB !== undefined) return { ok: false, message: omittedObjectsMessage(entry) };
   const sealed = entry.objects.filter(isSealedSecret);
   if (sealed.length === 0) return { ok: true, objects: entry.objects };
   const names = sealed.map((object) => describeObject(object)).join(', ');

@@ -26,6 +26,7 @@ export async function recordEntry(run: ReconcileRun, entry: Omit<HistoryEntry, '
   try {
     const recorded = await run.history.record(entry, run.settings.historyLimit, known);
     if (recorded.pruneError) run.logger.warn({ err: recorded.pruneError.message }, 'could not remove old history entries');
+    if (recorded.summary.objectsOmittedKiB !== undefined) run.logger.warn({ entry: recorded.summary.number, compressedKiB: recorded.summary.objectsOmittedKiB }, 'history entry kept without its objects: too large for one Secret');
     if (recorded.migrationError) run.logger.warn({ err: recorded.migrationError.message }, 'could not rewrite old history entries without Secret values');
     const errors = [recorded.pruneError, recorded.migrationError].filter((error) => error !== undefined).map((error) => error.message);
     return { history: [...known, recorded.summary], ...(errors.length > 0 ? { error: errors.join('; ') } : {}) };

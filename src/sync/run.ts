@@ -7,6 +7,7 @@ import { syncId, type ApplyEvent, type LiveCache } from '../apply/index.js';
 import { HistoryStore } from '../history/index.js';
 import type { SyncSettings } from './settings.js';
 import type { SyncOutcome } from './outcome.js';
+import { incompleteHistoryMessage } from './messages.js';
 import type { TenancyPolicy } from './tenancy-policy.js';
 
 /** What a reconcile needs from the outside world. */
@@ -106,6 +107,7 @@ export type OutcomeFields = Omit<SyncOutcome, 'startedAt' | 'durationMs' | 'drif
 
 /** The outcome of the run: the step's fields, defaults for the rest, and the run's timing. */
 export function finish(run: ReconcileRun, fields: OutcomeFields): SyncOutcome {
+  const historyIncomplete = incompleteHistoryMessage(fields.history ?? []);
   return {
     changes: [],
     drift: [],
@@ -113,6 +115,7 @@ export function finish(run: ReconcileRun, fields: OutcomeFields): SyncOutcome {
     inventory: [],
     history: [],
     ...(run.sourceRef ? { sourceRef: run.sourceRef } : {}),
+    ...(historyIncomplete ? { historyIncomplete } : {}),
     ...fields,
     startedAt: new Date(run.started).toISOString(),
     durationMs: Date.now() - run.started,

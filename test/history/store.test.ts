@@ -62,13 +62,18 @@ describe('HistoryStore', () => {
     expect((await store.list()).map((s) => s.revision)).toEqual(['good', 'bad2', 'bad3']);
   });
 
-  it('refuses an entry too large for one Secret and writes nothing', async () => {
+  it('keeps an entry too large for one Secret without its objects: its inventory stays, its summary says how large they were', async () => {
     const ns = await cluster.newNamespace('history');
     const store = new HistoryStore(cluster.client, ns, 'shop');
     // Random data does not compress: 1 MiB of it cannot fit.
     const huge = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'huge' }, data: { blob: randomBytes(1024 * 1024).toString('base64') } } as KubeObject;
-    await expect(store.record(entry('c'.repeat(40), 'Succeeded', [huge]), 10)).rejects.toMatchObject({ code: 'HISTORY_TOO_LARGE' });
-    expect(await store.list()).toEqual([]);
+    const recorded = await store.record(entry('c'.repeat(40), 'Succeeded', [huge, configMap('cfg')]), 10);
+    expect(recorded.summary).toMatchObject({ number: 1, revision: 'c'.repeat(40), objectsOmittedKiB: expect.any(Number) });
+    expect(recorded.summary.objectsOmittedKiB).toBeGreaterThan(900);
+    expect(await store.list()).toEqual([recorded.summary]);
+    expect(await store.get(1)).toMatchObject({ objects: [], inventory: ['ConfigMap/huge@v1', 'ConfigMap/cfg@v1'], objectsOmittedKiB: recorded.summary.objectsOmittedKiB });
+    // A whole entry after it says nothing of the kind.
+    expect((await store.record(entry('d'.repeat(40), 'Succeeded'), 10)).summary.objectsOmittedKiB).toBeUndefined();
   });
 
   it('says which Secret is unreadable instead of returning half an entry', async () => {

@@ -3,6 +3,7 @@ import { KubeClient } from '../../src/kube/index.js';
 import type { KubeObject } from '../../src/objects.js';
 import { eventually } from '../support/cluster.js';
 import { startKubeSim, type KubeSim } from '../support/kube-sim/index.js';
+import { requestAs } from '../support/sim-requests.js';
 
 let sim: KubeSim;
 let client: KubeClient;
@@ -70,6 +71,21 @@ describe('the simulator’s behaviour', () => {
   it('refuses changes to immutable ConfigMaps', async () => {
     await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'frozen', namespace: 'b' }, immutable: true, data: { a: '1' } } as KubeObject);
     await expect(client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'b', name: 'frozen' }, { data: { a: '2' } })).rejects.toMatchObject({ code: 'KUBE_INVALID', message: expect.stringContaining('field is immutable') });
+  });
+
+  it('keeps a Secret’s data to 1 MiB (decoded bytes, stringData included), as the API server does', async () => {
+    const secret = (name: string, data: Record<string, string>, stringData: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, data, stringData });
+    const half = Buffer.alloc(512 * 1024, 1).toString('base64');
+    // Exactly 1 MiB fits, though its base64 is a third more.
+    expect((await requestAs(sim, sim.token, 'POST', '/api/v1/namespaces/b/secrets', { body: secret('full', { a: half, b: half }) })).status).toBe(201);
+    const over = await requestAs(sim, sim.token, 'POST', '/api/v1/namespaces/b/secrets', { body: secret('over', { a: half, b: half }, { c: 'x' }) });
+    expect(over.status).toBe(422);
+    expect(over.body).toMatchObject({
+      reason: 'Invalid',
+      message: 'Secret "over" is invalid: data: Too long: may not be more than 1048576 bytes',
+      details: { name: 'over', kind: 'Secret', causes: [{ reason: 'FieldValueTooLong', message: 'Too long: may not be more than 1048576 bytes', field: 'data' }] },
+    });
+    expect(await client.getOrNull({ apiVersion: 'v1', kind: 'Secret', namespace: 'b', name: 'over' })).toBeNull();
   });
 
   it('removes custom resources with their CRD, and objects with their Namespace', async () => {

@@ -16,6 +16,14 @@ const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 /** The total size of all annotation keys and values (apimachinery's TotalAnnotationSizeLimitB). */
 const ANNOTATION_LIMIT = 262_144;
+/** The total size of a Secret's data values, decoded (core.MaxSecretSize). */
+const SECRET_DATA_LIMIT = 1_048_576;
+
+/** apimachinery's field.TooLong, as each version words it. */
+function tooLong(field: string, limit: number, profile: VersionProfile): Cause {
+  const message = profile.version === '1.19' ? `Too long: must have at most ${limit} bytes` : `Too long: may not be more than ${limit} bytes`;
+  return { reason: 'FieldValueTooLong', message, field };
+}
 
 export function validateObject(object: Obj, profile: VersionProfile): Cause[] {
   const causes: Cause[] = [];
@@ -42,10 +50,7 @@ export function validateObject(object: Obj, profile: VersionProfile): Cause[] {
   const annotations = object.metadata?.annotations;
   if (annotations && typeof annotations === 'object') {
     const size = Object.entries(annotations).reduce((total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(String(value)), 0);
-    if (size > ANNOTATION_LIMIT) {
-      const message = profile.version === '1.19' ? `Too long: must have at most ${ANNOTATION_LIMIT} bytes` : `Too long: may not be more than ${ANNOTATION_LIMIT} bytes`;
-      causes.push({ reason: 'FieldValueTooLong', message, field: 'metadata.annotations' });
-    }
+    if (size > ANNOTATION_LIMIT) causes.push(tooLong('metadata.annotations', ANNOTATION_LIMIT, profile));
   }
   const spec = object.spec as Obj | undefined;
   switch (object.kind) {
@@ -81,6 +86,11 @@ export function validateObject(object: Obj, profile: VersionProfile): Cause[] {
         for (const key of Object.keys(object[field] ?? {})) {
           if (!/^[-._a-zA-Z0-9]+$/.test(key)) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${key}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`, field: `${field}` });
         }
+      }
+      // Decoding merged stringData into data; the limit counts the values' bytes, not their base64.
+      if (object.kind === 'Secret') {
+        const size = Object.values(object.data ?? {}).reduce((total: number, value) => total + Buffer.from(String(value), 'base64').length, 0);
+        if (size > SECRET_DATA_LIMIT) causes.push(tooLong('data', SECRET_DATA_LIMIT, profile));
       }
       break;
   }
