@@ -50,7 +50,7 @@ export async function applyObjects(client: ApplyClient, request: ApplyRequest): 
   };
 
   // 2. Check ownership and diff; every problem is collected before anything is touched.
-  const checked = checkObjects(resolution.objects, live, context.diff, context.ownership);
+  const checked = await checkObjects(resolution.objects, live, context.diff, context.ownership);
   const problems = [...resolution.problems, ...denied, ...checked.problems];
   if (problems.length > 0) return failedValidation(refs, problems.map(locate));
   if (request.diffOnly) return { entries: checked.items.map((item) => plannedEntry(item)), wrote: false, live };
@@ -118,7 +118,7 @@ async function validateStageTwo(
   client.invalidateDiscovery();
   const resolution = await resolveKinds(client, awaiting);
   const { live, denied } = await readLive(client, resolution.objects, concurrency);
-  const checked = checkObjects(resolution.objects, live, context.diff, context.ownership);
+  const checked = await checkObjects(resolution.objects, live, context.diff, context.ownership);
   const problems = [...resolution.problems, ...denied, ...checked.problems].map(locate);
   const candidates: CheckedObject[] = [...deferred, ...checked.items.filter((item): item is Extract<ApplyItem, { state: 'checked' }> => item.state === 'checked')];
   if (problems.length > 0) return { validated: [], problems, retryable: false };

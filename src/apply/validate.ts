@@ -12,6 +12,7 @@ import type { LiveObjects } from './read-live.js';
 import { refuseRecreate } from './recreate.js';
 import type { ResolvedObject } from './resolve.js';
 import { schemaKey, type KindSchemas } from './schemas.js';
+import { givingWay } from '../give-way.js';
 import { isWrite, sendDiff } from './send-diff.js';
 
 /** How to compute three-way diffs: each object's base (by object key), each kind's schema, the diff options. */
@@ -80,10 +81,13 @@ export function rediffed(object: CheckedObject, live: KubeObject | undefined, co
  * Checks ownership and computes the diff of every resolved object, collecting every problem
  * before anything is written.
  */
-export function checkObjects(objects: ResolvedObject[], live: LiveObjects, context: DiffContext, ownership: OwnershipPolicy): { items: ApplyItem[]; problems: ChangeEntry[] } {
+export async function checkObjects(objects: ResolvedObject[], live: LiveObjects, context: DiffContext, ownership: OwnershipPolicy): Promise<{ items: ApplyItem[]; problems: ChangeEntry[] }> {
   const problems: ChangeEntry[] = [];
   const checked: ApplyItem[] = [];
+  // The diff of a large render is the longest stretch of work of a sync: it lets timers in.
+  const giveWay = givingWay();
   for (const object of objects) {
+    await giveWay();
     if (object.state === 'awaits-crd') {
       checked.push(object);
       continue;

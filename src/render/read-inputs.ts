@@ -8,6 +8,7 @@ import { RenderError, type RenderProblem } from './errors.js';
 import { collectKustomizeInputs, findKustomization, isKustomizationFile } from './kustomization.js';
 import { buildDigest, runKustomize } from './kustomize.js';
 import { originOf, type ResourceDocument } from './origin.js';
+import { givingWay } from '../give-way.js';
 import { parseManifestFile, type ParseLimits, type ParsedDocument } from './parse.js';
 
 export type RenderType = 'auto' | 'plain' | 'kustomize' | 'helm';
@@ -67,7 +68,10 @@ export async function readRenderInputs(tree: SourceTree, path: string, options: 
 
 async function readPlain(tree: SourceTree, paths: string[], options: ReadOptions): Promise<RenderInputs> {
   const inputs: RenderInputs = { renderer: 'plain', documents: [], problems: [] };
+  const giveWay = givingWay();
   for (const path of paths) {
+    // Files in memory answer at once: without a break, 2,000 of them would be one long turn.
+    await giveWay();
     const file = await tree.readFile(path);
     const parsed = parseManifestFile(path, file.content, { limits: options.limits, ...(file.blobId ? { cacheKey: file.blobId } : {}) });
     inputs.problems.push(...parsed.problems);

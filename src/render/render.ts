@@ -11,6 +11,7 @@ import { DEFAULT_PARSE_LIMITS, resolvePlainScalar, type ParseLimits, type Parsed
 import { readRenderInputs, type RenderType } from './read-inputs.js';
 import type { HelmOptions } from './helm/template.js';
 import { substituteVariables } from './substitute.js';
+import { givingWay } from '../give-way.js';
 import { resolveNamespaces, validateDocument, type Located } from './validate.js';
 
 export type { RenderType } from './read-inputs.js';
@@ -100,7 +101,9 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
 
   // 3. Substitute (when asked to) before validating: a name may be `app-${ENV}`.
   const located: Located[] = [];
+  const giveWay = givingWay();
   for (const { file, document } of inputs.documents) {
+    await giveWay();
     if (options.substitute && !substitutionDisabled(document.value)) problems.push(...substitute(file, document, options.substitute, options.strictSubstitution !== false));
     const { object, problems: found } = validateDocument(file, document);
     problems.push(...found);
@@ -120,15 +123,12 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
   if (located.length > maxObjects) problems.push({ code: 'RENDER_TOO_MANY_OBJECTS', file: path || '.', line: 1, column: 1, message: `${located.length} objects; the limit is ${maxObjects}` });
   if (problems.length > 0) throw new RenderError(sortProblems(problems));
 
-  const result = {
-    renderer: inputs.renderer,
-    objects: located.map((item) => ({
-      object: item.object,
-      source: { file: item.file, line: item.document.line, column: item.document.column },
-      hash: hashObject(item.object),
-    })),
-    warnings,
-  };
+  const objects: RenderedObject[] = [];
+  for (const item of located) {
+    await giveWay();
+    objects.push({ object: item.object, source: { file: item.file, line: item.document.line, column: item.document.column }, hash: hashObject(item.object) });
+  }
+  const result = { renderer: inputs.renderer, objects, warnings };
   if (key) options.cache?.keepRender(key, { result: structuredClone(result), answers, ...(capabilities ? { capabilities } : {}) });
   return { ...result, cached: false };
 }
