@@ -28,10 +28,18 @@ function el(tag, attrs, ...children) {
     else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
+  return fill(node, children, true);
+}
+
+/**
+ * Sets a node's children from nested lists of nodes and text, skipping empty ones (builders
+ * return `null` for what does not apply). `keep` appends instead of replacing.
+ */
+function fill(node, children, keep) {
+  const nodes = [children].flat(Infinity).filter((child) => child !== undefined && child !== null && child !== false)
+    .map((child) => (child instanceof Node ? child : document.createTextNode(String(child))));
+  if (keep) node.append(...nodes);
+  else node.replaceChildren(...nodes);
   return node;
 }
 
@@ -106,10 +114,13 @@ function overview() {
   const count = el('p', { class: 'count', 'aria-live': 'polite' });
   const body = el('tbody');
   const empty = el('p', { class: 'empty', hidden: true }, 'No GitSyncs here.');
+  // The filters live in the address (?namespace=&status=&q=): a reload or a shared link shows the same rows.
   const params = new URLSearchParams(location.search);
   textFilter.value = params.get('q') || '';
+  stateFilter.value = params.get('status') || '';
+  let wantedNamespace = params.get('namespace') || '';
 
-  app.replaceChildren(
+  fill(app, [
     el('h1', {}, 'GitSyncs'),
     el('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
       el('label', { for: 'f-namespace' }, 'Namespace'), namespaceFilter,
@@ -121,7 +132,7 @@ function overview() {
         el('caption', { class: 'sr' }, 'GitSyncs'),
         el('thead', {}, el('tr', {}, ['Status', 'Namespace', 'Name', 'Source', 'Revision', 'Last sync', 'Duration', 'Objects', 'Message'].map((h) => el('th', { scope: 'col' }, h)))),
         body)),
-    empty);
+    empty]);
 
   const matches = (row) => {
     if (namespaceFilter.value && row.namespace !== namespaceFilter.value) return false;
@@ -163,9 +174,9 @@ function overview() {
   };
 
   const namespaces = () => {
-    const current = namespaceFilter.value;
+    const current = namespaceFilter.value || wantedNamespace;
     const names = [...new Set([...rows.values()].map(({ row }) => row.namespace))].sort();
-    namespaceFilter.replaceChildren(el('option', { value: '' }, 'all namespaces'), names.map((n) => el('option', { value: n }, n)));
+    fill(namespaceFilter, [el('option', { value: '' }, 'all namespaces'), names.map((n) => el('option', { value: n }, n))]);
     namespaceFilter.value = names.includes(current) ? current : '';
   };
 
@@ -187,7 +198,20 @@ function overview() {
     notice.textContent = error || '';
   };
 
-  for (const input of [namespaceFilter, stateFilter, textFilter]) input.addEventListener('input', refilter);
+  const remember = () => {
+    wantedNamespace = namespaceFilter.value;
+    const query = new URLSearchParams();
+    if (namespaceFilter.value) query.set('namespace', namespaceFilter.value);
+    if (stateFilter.value) query.set('status', stateFilter.value);
+    if (textFilter.value) query.set('q', textFilter.value);
+    history.replaceState(null, '', query.size ? `?${query}` : location.pathname);
+  };
+  for (const input of [namespaceFilter, stateFilter, textFilter]) {
+    input.addEventListener('input', () => {
+      remember();
+      refilter();
+    });
+  }
   connect('/api/overview/events', {
     snapshot: (data) => {
       rows.clear();
@@ -267,41 +291,42 @@ function gitSyncPage(namespace, name) {
   const sections = {};
   const order = ['summary', 'conditions', 'drift', 'objects', 'history', 'events'];
   for (const key of order) sections[key] = el('section', { id: key, 'aria-labelledby': `${key}-h` });
-  app.replaceChildren(heading, state, actions, warnings, ...order.map((key) => sections[key]));
+  fill(app, [heading, state, actions, warnings, order.map((key) => sections[key])]);
   const rendered = {};
   const put = (key, data, build) => {
     const json = JSON.stringify(data);
     if (rendered[key] === json) return;
     rendered[key] = json;
-    sections[key].replaceChildren(...build());
+    fill(sections[key], build());
   };
   const h2 = (key, text) => el('h2', { id: `${key}-h` }, text);
 
   connect(`/api/gitsyncs/${namespace}/${name}/events`, {
     page: (frame) => {
       warnings.hidden = frame.warnings.length === 0;
-      warnings.replaceChildren(...frame.warnings.map((w) => el('li', {}, badge('Warning', w))));
+      fill(warnings, frame.warnings.map((w) => el('li', {}, badge('Warning', w))));
       if (!frame.page) {
-        state.replaceChildren(badge('Missing', frame.missing));
-        actions.replaceChildren();
-        for (const key of order) sections[key].replaceChildren();
+        fill(state, badge('Missing', frame.missing));
+        fill(actions, []);
+        delete actions.dataset.offer;
+        for (const key of order) fill(sections[key], []);
         for (const key of order) delete rendered[key];
         return;
       }
       const page = frame.page;
       const row = page.row;
-      state.replaceChildren(badge(row.state), ' ', badge(row.ready === 'True' ? 'Ready' : row.ready === 'False' ? 'Failed' : 'Unknown', `Ready: ${row.ready}`), ' ', badge(row.health, `Health: ${row.health}`),
-        row.drifted ? [' ', badge('Drifted')] : null, row.suspended ? [' ', badge('Suspended')] : null, row.pinned ? [' ', badge('Pinned', `Pinned: ${row.pinned}`)] : null);
+      fill(state, [badge(row.state), ' ', badge(row.ready === 'True' ? 'Ready' : row.ready === 'False' ? 'Failed' : 'Unknown', `Ready: ${row.ready}`), ' ', badge(row.health, `Health: ${row.health}`),
+        row.drifted ? [' ', badge('Drifted')] : null, row.suspended ? [' ', badge('Suspended')] : null, row.pinned ? [' ', badge('Pinned', `Pinned: ${row.pinned}`)] : null]);
       // Rebuilt only when what they offer changes, so keyboard focus stays put.
       const offer = JSON.stringify([row.suspended, row.pinned || '']);
       if (actions.dataset.offer !== offer) {
       actions.dataset.offer = offer;
-      actions.replaceChildren(
+      fill(actions, [
         el('button', { class: 'primary', onclick: () => act(namespace, name, 'sync', {}, { title: `Sync ${name} now?`, text: 'The agent reconciles it with Git now, correcting any drift.', label: 'Sync now' }) }, 'Sync now'),
         row.suspended
           ? el('button', { onclick: () => act(namespace, name, 'resume', {}, { title: `Resume ${name}?`, text: 'The agent follows Git again (as ferry resume).', label: 'Resume' }) }, 'Resume')
           : el('button', { onclick: () => act(namespace, name, 'suspend', {}, { title: `Suspend ${name}?`, text: 'Nothing is applied or corrected until it is resumed (as ferry suspend).', label: 'Suspend' }) }, 'Suspend'),
-        row.pinned ? el('button', { onclick: () => act(namespace, name, 'release', {}, { title: `Release the pin of ${name}?`, text: `It is pinned to ${row.pinned}; released, it follows Git again (as ferry resume).`, label: 'Release pin' }) }, 'Release pin') : null);
+        row.pinned ? el('button', { onclick: () => act(namespace, name, 'release', {}, { title: `Release the pin of ${name}?`, text: `It is pinned to ${row.pinned}; released, it follows Git again (as ferry resume).`, label: 'Release pin' }) }, 'Release pin') : null]);
       }
       put('summary', [row, page.revisions], () => [
         h2('summary', 'Source'),
