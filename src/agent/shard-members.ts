@@ -58,6 +58,8 @@ export class ShardMembership {
   private live: readonly string[] = [];
   /** The own Lease as last written, so a renewal is one write. */
   private own: KubeObject | undefined;
+  /** The look and renewal in flight: a stop waits for it, so the Lease it deletes is the one last written. */
+  private ticking: Promise<unknown> | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -99,6 +101,7 @@ export class ShardMembership {
     clearTimeout(this.timer);
     clearTimeout(this.deadline);
     this.setMember(false);
+    await this.ticking;
     try {
       await this.client.delete(this.ref(), this.own?.metadata.resourceVersion ? { preconditionResourceVersion: this.own.metadata.resourceVersion } : {});
     } catch (error) {
@@ -107,31 +110,50 @@ export class ShardMembership {
   }
 
   private async tick(): Promise<void> {
-    const attemptAt = Date.now();
-    try {
-      const leases = await this.client.list('coordination.k8s.io/v1', 'Lease', { namespace: this.options.namespace, labelSelector: `${SHARD_MEMBER_LABEL}=true` });
-      if (this.stopped) return;
-      const renewed = await this.renew(leases.find((lease) => lease.metadata.name === this.leaseName), attemptAt);
-      if (this.stopped) return;
-      // An answer that came after the renew deadline does not make a member again.
-      if (renewed && Date.now() - attemptAt < this.renewDeadlineMs) {
-        this.renewedAt = attemptAt;
-        this.armDeadline();
-      }
-      this.observe(leases, attemptAt);
-      this.setMember(this.member || (renewed && Date.now() - attemptAt < this.renewDeadlineMs));
-      await this.forgetGone(leases, attemptAt);
-    } catch (error) {
-      this.logger.warn({ err: describeError(error), member: this.member }, this.member ? 'cannot renew the member Lease; retrying until the renew deadline' : 'cannot read or write member Leases');
+    // The renewal goes out beside the list, not after it: one round trip, not two, has to fit
+    // within the renew deadline. Only without a Lease as last written (the first look, a lost
+    // race) does it wait for the list to find the Lease.
+    let listedAt = 0;
+    const listed = this.client.list('coordination.k8s.io/v1', 'Lease', { namespace: this.options.namespace, labelSelector: `${SHARD_MEMBER_LABEL}=true` }).then((leases) => {
+      // A change the list shows was seen by now at the latest: the later, the safer to judge from.
+      listedAt = Date.now();
+      return leases;
+    });
+    const own = this.own;
+    const renewal = own ? this.renew(own) : listed.then((leases) => (this.stopped ? undefined : this.renew(leases.find((lease) => lease.metadata.name === this.leaseName))));
+    const answers = Promise.allSettled([listed, renewal]);
+    this.ticking = answers;
+    const [leases, renewed] = await answers;
+    this.ticking = undefined;
+    if (this.stopped) return;
+    // An answer that came after the renew deadline does not make a member again.
+    const sentAt = renewed.status === 'fulfilled' ? renewed.value : undefined;
+    const inTime = sentAt !== undefined && Date.now() - sentAt < this.renewDeadlineMs;
+    if (inTime) {
+      this.renewedAt = sentAt;
+      this.armDeadline();
+    }
+    const failed = [leases, renewed].find((answer): answer is PromiseRejectedResult => answer.status === 'rejected');
+    if (failed) this.logger.warn({ err: describeError(failed.reason), member: this.member }, this.member ? 'cannot renew the member Lease; retrying until the renew deadline' : 'cannot read or write member Leases');
+    if (leases.status === 'fulfilled') {
+      this.observe(leases.value, listedAt);
+      this.setMember(this.member || inTime);
+      await this.forgetGone(leases.value, listedAt).catch(() => undefined);
     }
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.tick(), this.retryMs * (1 + (JITTER - 1) * Math.random()));
     this.timer.unref();
   }
 
-  /** One write of the own Lease; false when another write came first (the next tick reads it again). */
-  private async renew(current: KubeObject | undefined, now: number): Promise<boolean> {
-    const stamp = microTime(new Date(now));
+  /**
+   * One write of the own Lease, `current` as last read or written. Returns when the write went
+   * out: no one can have seen the Lease renewed before that, so the renew deadline counts from
+   * there. Undefined when another write came first or it is gone (the next tick starts again
+   * from the list).
+   */
+  private async renew(current: KubeObject | undefined): Promise<number | undefined> {
+    const sentAt = Date.now();
+    const stamp = microTime(new Date(sentAt));
     const spec = { holderIdentity: this.options.identity, leaseDurationSeconds: Math.max(1, Math.round(this.durationMs / 1000)), renewTime: stamp };
     try {
       if (!current) {
@@ -146,9 +168,12 @@ export class ShardMembership {
         // Spread over the whole spec: fields this code does not know (newer Kubernetes) are kept.
         this.own = await this.client.replace({ ...current, spec: { ...(current.spec as object), ...spec, ...(held ? {} : { acquireTime: stamp }) } });
       }
-      return true;
+      return sentAt;
     } catch (error) {
-      if (error instanceof ConflictError || error instanceof AlreadyExistsError || error instanceof NotFoundError) return false;
+      if (error instanceof ConflictError || error instanceof AlreadyExistsError || error instanceof NotFoundError) {
+        this.own = undefined;
+        return undefined;
+      }
       throw error;
     }
   }

@@ -83,6 +83,17 @@ describe('KubeClient against the API', () => {
     await expect(client.delete(ref)).rejects.toMatchObject({ code: 'KUBE_NOT_FOUND', message: `ConfigMap/${ns}/m: not found` });
   });
 
+  it('deletes only the version it names (a resourceVersion precondition), refusing a changed object with a conflict', async () => {
+    const ns = await cluster.newNamespace();
+    const first = await client.create(configMap(ns, 'pre', { a: '1' }));
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'pre' };
+    const second = await client.replace({ ...first, data: { a: '2' } });
+    await expect(client.delete(ref, { preconditionResourceVersion: first.metadata.resourceVersion! })).rejects.toMatchObject({ code: 'KUBE_CONFLICT' });
+    expect((await client.get(ref)).data).toEqual({ a: '2' });
+    await client.delete(ref, { preconditionResourceVersion: second.metadata.resourceVersion! });
+    await eventually(async () => (await client.getOrNull(ref)) === null);
+  });
+
   it('reads the status subresource', async () => {
     const ns = await cluster.newNamespace();
     await client.create({

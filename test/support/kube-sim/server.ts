@@ -279,7 +279,7 @@ export class SimApiServer {
         return withWarnings(200, this.writes.serve(route.kind, this.writes.patch(route, body, contentType, write)), write);
       }
       case 'delete':
-        return { status: 200, payload: this.writes.remove(route, params.get('dryRun') === 'All') };
+        return { status: 200, payload: this.writes.remove(route, params.get('dryRun') === 'All', deletePreconditions(body)) };
       default:
         throw fail.methodNotAllowed();
     }
@@ -413,6 +413,17 @@ function verbOf(method: string, route: Route, params: URLSearchParams): string {
       return route.name ? 'delete' : 'deletecollection';
     default:
       return 'unknown';
+  }
+}
+
+/** The `preconditions` of a DeleteOptions body (uid, resourceVersion), as kube-apiserver reads them. */
+function deletePreconditions(body: string): { uid?: string; resourceVersion?: string } {
+  if (!body.trim()) return {};
+  try {
+    const options = JSON.parse(body) as { preconditions?: { uid?: string; resourceVersion?: string } };
+    return options.preconditions ?? {};
+  } catch {
+    return {};
   }
 }
 

@@ -164,10 +164,14 @@ export class Writes {
 
   /**
    * A delete. An object with finalizers is only marked (answered with its new state) and stays
-   * until they are removed; a repeated delete changes nothing.
+   * until they are removed; a repeated delete changes nothing. Preconditions that do not match
+   * the object (its uid, its resourceVersion) refuse the delete with 409, as kube-apiserver does.
    */
-  remove(route: Route, dryRun: boolean): Obj {
+  remove(route: Route, dryRun: boolean, preconditions: { uid?: string; resourceVersion?: string } = {}): Obj {
     const object = this.mustGet(route);
+    if ((preconditions.uid && preconditions.uid !== object.metadata.uid) || (preconditions.resourceVersion && preconditions.resourceVersion !== object.metadata.resourceVersion)) {
+      throw fail.conflict(route.kind, route.name as string);
+    }
     const finalizers = pendingFinalizers(object);
     if (finalizers.length > 0) {
       if (object.metadata.deletionTimestamp) return this.serve(route.kind, object);
