@@ -1,5 +1,5 @@
 import type { KubeObject } from '../objects.js';
-import { applyObjects, pruneObjects, syncId } from '../apply/index.js';
+import { applyObjects, pruneObjects, syncId, type ChangeEntry } from '../apply/index.js';
 import { diffObject, formatDiff, type ObjectDiff } from '../diff/index.js';
 import { HistoryStore } from '../history/index.js';
 import type { KubeClient } from '../kube/index.js';
@@ -8,9 +8,15 @@ import { clusterFactsFromDiscovery } from '../render/index.js';
 import type { GitSource } from '../source/index.js';
 import { fetchSource, leaveOutCollectedJobs, renderSource, resolveSyncInputs, settingsFromGitSync, type SyncSettings } from '../sync/index.js';
 
-/** What a diff shows and what it must never show: the secret values its inputs were resolved with. */
-export interface GitSyncDiff {
+/** One object diff per desired (and, with prune, pruned) object, and the finished Jobs left out. */
+export interface SettingsDiff {
   diffs: ObjectDiff[];
+  /** Finished Jobs the TTL controller removed: a sync does not create them again, so no change shows. */
+  skipped: ChangeEntry[];
+}
+
+/** What a diff shows and what it must never show: the secret values its inputs were resolved with. */
+export interface GitSyncDiff extends SettingsDiff {
   secretValues: string[];
 }
 
@@ -21,11 +27,11 @@ export interface GitSyncDiff {
  */
 export async function diffGitSync(client: KubeClient, gitsync: KubeObject, deps: { git: GitSource }): Promise<GitSyncDiff> {
   const { settings, secretValues } = await resolveSyncInputs(client, settingsFromGitSync(gitsync));
-  return { diffs: await diffSettings(client, settings, deps), secretValues };
+  return { ...(await diffSettings(client, settings, deps)), secretValues };
 }
 
 /** The diff of any sync's settings (a GitSync's, or the command line's) against the cluster. */
-export async function diffSettings(client: KubeClient, settings: SyncSettings, deps: { git: GitSource }): Promise<ObjectDiff[]> {
+export async function diffSettings(client: KubeClient, settings: SyncSettings, deps: { git: GitSource }): Promise<SettingsDiff> {
   const { tree } = await fetchSource(settings, deps);
   const desired = await renderSource(settings, tree, clusterFactsFromDiscovery(client));
   const latest = await new HistoryStore(client, settings.namespace, settings.name).latest();
@@ -43,7 +49,7 @@ export async function diffSettings(client: KubeClient, settings: SyncSettings, d
   if (result.error) throw result.error;
   const diffs: ObjectDiff[] = result.entries.map((entry) => entry.diff).filter((d): d is ObjectDiff => d !== undefined);
   if (settings.prune) diffs.push(...(await prunedDiffs(client, syncId(settings.namespace, settings.name), base, desired)));
-  return diffs;
+  return { diffs, skipped: toWrite.skipped };
 }
 
 /** One object's diff as people read it: unified YAML, Secret values masked, inputs' secrets scrubbed. */

@@ -8,5 +8,5 @@ export { getGitSync, gitSyncRef, type GitSyncClient } from './lookup.js';
 export { requestSync } from './request-sync.js';
 export { suspendGitSync, resumeGitSync } from './suspend.js';
 export { rollbackGitSync, chooseRollbackTarget } from './rollback.js';
-export { diffGitSync, diffSettings, maskedDiffText, type GitSyncDiff } from './diff.js';
+export { diffGitSync, diffSettings, maskedDiffText, type GitSyncDiff, type SettingsDiff } from './diff.js';
 export { viewGitSync, type Condition, type GitSyncStatusView } from './view.js';

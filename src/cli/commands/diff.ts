@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { describeError } from '../../errors.js';
-import type { KubeObject } from '../../objects.js';
 import { formatRef, objectKey } from '../../objects.js';
-import { applyObjects, pruneObjects, syncId } from '../../apply/index.js';
-import { diffObject, diffToJson, formatDiff, summarizeDiffs, type ObjectDiff } from '../../diff/index.js';
-import { HistoryStore } from '../../history/index.js';
-import { clusterFactsFromDiscovery } from '../../render/index.js';
-import { fetchSource, leaveOutCollectedJobs, renderSource, resolveSyncInputs, settingsFromGitSync, type SyncSettings } from '../../sync/index.js';
+import { diffToJson, summarizeDiffs, type ObjectDiff } from '../../diff/index.js';
+import { diffGitSync, diffSettings, maskedDiffText, type GitSyncDiff } from '../../gitsync/index.js';
+import { scrubSecrets } from '../../log/index.js';
 import { connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import { CliExit, ExitCode, type CliIO } from '../context.js';
 import { parseOutputFormat } from '../output.js';
@@ -44,36 +41,21 @@ export function registerDiff(program: Command, io: CliIO): void {
         const client = connect(options);
         const namespace = namespaceOf(options, client);
         const fromGitSync = sourceArg !== undefined && !flags.helmRepo && !isGitUrl(sourceArg) && !existsSync(sourceArg);
-        let settings: SyncSettings;
-        let secretValues: string[] = [];
+        const git = gitSourceFor(io.env);
+        let result: GitSyncDiff;
         if (fromGitSync) {
-          const gitsync = await getGitSync(client, namespace, sourceArg as string);
-          ({ settings, secretValues } = await resolveSyncInputs(client, settingsFromGitSync(gitsync)));
+          // The same diff as the UI's drift view: one home for how a GitSync differs from Git.
+          result = await diffGitSync(client, await getGitSync(client, namespace, sourceArg as string), { git });
         } else {
           const helm = helmSettingsFromFlags(flags);
-          settings = commandLineSettings(
+          const settings = commandLineSettings(
             { namespace, name: flags.name ?? commandSyncName(sourceArg, flags), source: withSshAccess(await commandSource(sourceArg, flags, io), flags, io.env), substitute: flags.substitute, targetNamespace: flags.targetNamespace },
             { prune: Boolean(flags.prune), ...(helm ? { helm } : {}) },
           );
+          result = { ...(await diffSettings(client, settings, { git })), secretValues: [] };
         }
-        const { tree } = await fetchSource(settings, { git: gitSourceFor(io.env) });
-        const desired = await renderSource(settings, tree, clusterFactsFromDiscovery(client));
-        const latest = await new HistoryStore(client, settings.namespace, settings.name).latest();
-        const base = latest?.objects ?? [];
-        // A finished Job the TTL controller removed is not created again by a sync: no change to show.
-        const toWrite = await leaveOutCollectedJobs(client, desired, base);
-        const result = await applyObjects(client, {
-          sync: syncId(settings.namespace, settings.name),
-          desired: toWrite.objects,
-          base,
-          ignore: settings.ignore,
-          diffOnly: true,
-          checkOwnership: true,
-        });
-        if (result.error) throw result.error;
-        const diffs: ObjectDiff[] = result.entries.map((entry) => entry.diff).filter((d): d is ObjectDiff => d !== undefined);
-        if (settings.prune) diffs.push(...(await prunedDiffs(client, syncId(settings.namespace, settings.name), base, desired)));
-        for (const skipped of toWrite.skipped) io.stderr.write(`${formatRef(skipped.ref)}: ${skipped.message}\n`);
+        const { diffs, skipped, secretValues } = result;
+        for (const entry of skipped) io.stderr.write(`${formatRef(entry.ref)}: ${entry.message}\n`);
         printDiffs(io, flags.output === 'json', diffs, secretValues);
         if (diffs.some((d) => d.action !== 'unchanged')) throw new CliExit(ExitCode.Failure);
       } catch (error) {
@@ -87,32 +69,16 @@ export function registerDiff(program: Command, io: CliIO): void {
   addSshOptions(registered);
 }
 
-/**
- * Objects the last revision applied that Git no longer has, as `delete` diffs — only those prune
- * would delete: prune's dry run applies its checks (still labelled for this sync, not
- * `ferry.dev/prune: "false"`, protected kinds only on opt-in), so diff shows what apply does.
- */
-async function prunedDiffs(client: ReturnType<typeof connect>, sync: string, base: KubeObject[], desired: KubeObject[]): Promise<ObjectDiff[]> {
-  const entries = await pruneObjects(client, { sync, previous: base, desired, dryRun: true });
-  const diffs: ObjectDiff[] = [];
-  for (const entry of entries.filter((e) => e.action === 'deleted')) {
-    const live = await client.getOrNull(entry.ref).catch(() => null);
-    if (live) diffs.push(diffObject({ live }));
-  }
-  return diffs;
-}
-
 function printDiffs(io: CliIO, json: boolean, diffs: ObjectDiff[], secretValues: string[]): void {
-  const scrub = (text: string) => secretValues.reduce((out, value) => (value.length >= 4 ? out.split(value).join('***') : out), text);
   const ordered = [...diffs].sort((a, b) => objectKey(a.ref).localeCompare(objectKey(b.ref)));
   const summary = summarizeDiffs(ordered);
   if (json) {
-    io.stdout.write(`${scrub(JSON.stringify({ objects: ordered.filter((d) => d.action !== 'unchanged').map(diffToJson), summary }, null, 2))}\n`);
+    io.stdout.write(`${scrubSecrets(JSON.stringify({ objects: ordered.filter((d) => d.action !== 'unchanged').map(diffToJson), summary }, null, 2), secretValues)}\n`);
     return;
   }
   for (const diff of ordered) {
     if (diff.action === 'unchanged') continue;
-    io.stdout.write(scrub(formatDiff(diff, { color: io.isTTY && !io.env.NO_COLOR })));
+    io.stdout.write(maskedDiffText(diff, secretValues, { color: io.isTTY && !io.env.NO_COLOR }));
     if (!io.stdout.write('\n')) continue;
   }
   io.stderr.write(`${summary.line}\n`);
