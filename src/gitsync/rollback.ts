@@ -1,7 +1,7 @@
 import { FerryError } from '../errors.js';
 import { ROLLBACK_TO_ANNOTATION } from '../well-known.js';
 import { HistoryStore, type HistoryClient, type HistorySummary } from '../history/index.js';
-import { shortRevision } from '../sync/index.js';
+import { omittedObjectsMessage, shortRevision } from '../sync/index.js';
 import { getGitSync, gitSyncRef, type GitSyncClient } from './lookup.js';
 
 /**
@@ -29,10 +29,16 @@ export function chooseRollbackTarget(entries: HistorySummary[], to: string | und
     const target = byNumber ?? [...good].reverse().find((entry) => to.length >= 7 && entry.revision.startsWith(to));
     if (!target) throw new FerryError('CLI_ROLLBACK_TARGET', `no history entry ${to} (see: ferry history)`);
     if (target.result !== 'Succeeded') throw new FerryError('CLI_ROLLBACK_TARGET', `history entry ${target.number} (${shortRevision(target.revision)}) failed; roll back to a good one`);
-    return target;
+    return withObjects(target);
   }
   const current = entries.at(-1)?.revision;
   const target = [...good].reverse().find((entry) => entry.revision !== current);
   if (!target) throw new FerryError('CLI_ROLLBACK_TARGET', 'no earlier good revision to roll back to (see: ferry history)');
+  return withObjects(target);
+}
+
+/** An entry kept without its objects (too large for history) has nothing to apply: refused before the pin. */
+function withObjects(target: HistorySummary): HistorySummary {
+  if (target.objectsOmittedKiB !== undefined) throw new FerryError('CLI_ROLLBACK_TARGET', omittedObjectsMessage(target));
   return target;
 }

@@ -6,7 +6,7 @@
 export { reconcile } from './reconcile.js';
 export type { SyncDeps, SyncOptions, SyncEvent, WaitPlace } from './run.js';
 export { digestOf } from './digest.js';
-export { shortRevision } from './messages.js';
+export { shortRevision, omittedObjectsMessage } from './messages.js';
 export { fetchSource } from './fetch-source.js';
 export { renderSource } from './render-source.js';
 export { settingsFromGitSync, InvalidGitSyncError, DEFAULT_SETTINGS, DEFAULT_NOTIFY_EVENTS, type SyncSettings, type SyncSource, type SubstituteFrom, type NotifySpec } from './settings.js';

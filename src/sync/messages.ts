@@ -20,9 +20,9 @@ export function incompleteHistoryMessage(history: HistorySummary[]): string | un
   return `history entry ${newest.number} keeps revision ${shortRevision(newest.revision)} without its objects: they are ${newest.objectsOmittedKiB} KiB compressed, more than the ${MAX_PAYLOAD_BYTES / 1024} KiB a history Secret holds; a rollback to it cannot run`;
 }
 
-/** Why an entry kept without its objects cannot be applied again. */
-export function omittedObjectsMessage(entry: Pick<HistorySummary, 'revision'>): string {
-  return `the entry keeps revision ${shortRevision(entry.revision)} without its objects (they were more than a history Secret holds); roll back with a Git revert instead`;
+/** Why an entry kept without its objects cannot be applied again: `history entry N …` (or `the entry …`). */
+export function omittedObjectsMessage(entry: Pick<HistorySummary, 'revision' | 'number'>, subject = `history entry ${entry.number}`): string {
+  return `${subject} keeps revision ${shortRevision(entry.revision)} without its objects (they were more than a history Secret holds); roll back with a Git revert instead`;
 }
 
 export function countWrites(entries: ChangeEntry[]): number {

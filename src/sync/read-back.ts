@@ -21,9 +21,9 @@ export type ReadBack = { ok: true; objects: KubeObject[] } | { ok: false; messag
  * cannot be read back, or that renders other values now (an input changed), is refused as a whole,
  * before anything is written.
  */
-export async function readBackEntry(run: ReconcileRun, entry: Pick<HistoryEntry, 'revision' | 'objects' | 'objectsOmittedKiB'>, rendered?: RenderedRevision): Promise<ReadBack> {
+export async function readBackEntry(run: ReconcileRun, entry: Pick<HistoryEntry, 'number' | 'revision' | 'objects' | 'objectsOmittedKiB'>, rendered?: RenderedRevision): Promise<ReadBack> {
   // Applying an entry kept without its objects would apply nothing and prune everything.
-  if (entry.objectsOmittedKiB !== undefined) return { ok: false, message: omittedObjectsMessage(entry) };
+  if (entry.objectsOmittedKiB !== undefined) return { ok: false, message: omittedObjectsMessage(entry, 'the entry') };
   const sealed = entry.objects.filter(isSealedSecret);
   if (sealed.length === 0) return { ok: true, objects: entry.objects };
   const names = sealed.map((object) => describeObject(object)).join(', ');

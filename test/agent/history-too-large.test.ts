@@ -1,10 +1,11 @@
 /**
  * A revision whose rendered objects are too large for one history Secret (the API server keeps a
  * Secret's data to 1 MiB): applied once, kept in the history without its objects, said so on the
- * GitSync, and a rollback to that entry explains why it cannot run.
+ * GitSync, and a rollback to that entry (by `ferry rollback` or a pin set by hand) explains why it cannot run.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLLBACK_TO_ANNOTATION } from '../../src/well-known.js';
 import { runCli } from '../support/cli.js';
 import { eventually, simOnly } from '../support/cluster.js';
 import { conditionOf, configMap, gitSync, startBed, type Bed } from './harness.js';
@@ -68,7 +69,11 @@ describe.skipIf(simOnly.skip)('a revision too large for one history entry', () =
     await eventually(async () => (await status(ns)).lastAppliedRevision === small, WAIT_MS);
     expect(conditionOf(await getGitSync(ns), 'Stalled')).toMatchObject({ status: 'False' });
     const before = configMapWrites(ns);
-    expect((await cli(['rollback', 'big', '-n', ns, '--to', '1'])).exitCode).toBe(0);
+    const refusedByCli = await cli(['rollback', 'big', '-n', ns, '--to', '1']);
+    expect(refusedByCli.exitCode).not.toBe(0);
+    expect(refusedByCli.stderr).toContain(`history entry 1 keeps revision ${sha.slice(0, 7)} without its objects (they were more than a history Secret holds); roll back with a Git revert instead`);
+    // The agent refuses the pin too, when it is set by hand (kubectl annotate).
+    await bed.client.mergePatch({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'big' }, { metadata: { annotations: { [ROLLBACK_TO_ANNOTATION]: '1' } } });
     const refused = await eventually(async () => {
       const ready = conditionOf(await getGitSync(ns), 'Ready');
       return ready?.reason === 'RollbackFailed' ? ready : undefined;

@@ -35,6 +35,14 @@ describe('chooseRollbackTarget', () => {
     expect(() => chooseRollbackTarget(history, '9')).toThrow('no history entry 9 (see: ferry history)');
   });
 
+  it('refuses an entry kept without its objects (too large for history), saying why, by number or by default', () => {
+    const kept = [entry(1, 'aaaaaaa', 'Succeeded'), { ...entry(2, 'bbbbbbb', 'Succeeded'), objectsOmittedKiB: 1200 }, entry(3, 'ccccccc', 'Succeeded')];
+    const why = 'history entry 2 keeps revision bbbbbbb without its objects (they were more than a history Secret holds); roll back with a Git revert instead';
+    expect(() => chooseRollbackTarget(kept, '2')).toThrow(why);
+    expect(() => chooseRollbackTarget(kept, undefined)).toThrow(why);
+    expect(chooseRollbackTarget(kept, '1').number).toBe(1);
+  });
+
   it('says so when there is nothing earlier to go back to', () => {
     expect(() => chooseRollbackTarget([entry(1, 'aaaaaaa', 'Succeeded')], undefined)).toThrow(/no earlier good revision/);
   });
