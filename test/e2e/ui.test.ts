@@ -175,6 +175,17 @@ describe.skipIf(Boolean(chromiumMissing) || simOnly.skip)(`ferry ui in Chromium$
     expect(await shown()).toEqual([`${ns}/shop`]);
   });
 
+  it('shows every state on a GitSync page as an icon and a word, never colour alone', async () => {
+    const page = await open(env.ui.url, `gitsyncs/${ns}/shop`);
+    await page.locator('#history tr[data-entry="1"]').waitFor(WAIT);
+    const badges = await page.locator('.badge').evaluateAll((nodes) => nodes.map((node: any) => ({ icon: node.querySelector('.icon')?.textContent ?? '', text: node.textContent as string })));
+    expect(badges.length).toBeGreaterThan(5);
+    for (const { icon, text } of badges) {
+      expect(icon.trim()).not.toBe('');
+      expect(text.slice(icon.length).trim()).toMatch(/\w/);
+    }
+  });
+
   it('follows the system colour scheme, light and dark', async () => {
     const background = async (colorScheme: 'light' | 'dark') => {
       const page = await open(env.ui.url, `gitsyncs/${ns}/shop`, { colorScheme });
