@@ -4,21 +4,62 @@
  * (listing, reading everything, reading again, reading one sync path with a cold cache); an
  * unchanged poll (time, requests, bytes); an incremental fetch after a one-file change; and a
  * commit ref six commits below the tip, with and without allow-reachable-sha1-in-want; then the
- * first clone and an unchanged poll over SSH (the local sshd) beside the HTTP figures.
+ * first clone and an unchanged poll over HTTPS (a TLS front) and over SSH (the local sshd).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitSource, type SourceTree } from '../src/source/index.js';
 import { startGitServer } from '../test/support/git-server.js';
+import { TEST_CA } from '../test/support/chart-repository.js';
 import { createKeyPair, sshUnavailable, startSshServer } from '../test/support/ssh-server.js';
 import { heading, measure, report } from './support/measure.js';
 
+const TLS = fileURLToPath(new URL('../test/support/tls/', import.meta.url));
 const readAll = async (tree: SourceTree, dir: string) => Promise.all((await tree.listFiles(dir)).map((file) => tree.readFile(file)));
 
-/** Unchanged polls timed for the SSH comparison: one is at the mercy of a loaded machine. */
+/**
+ * The Git server behind TLS: a TLS front on 127.0.0.1 with the test certificate (support/tls),
+ * forwarding each connection to the plain HTTP server, and the process's HTTPS agent trusting it
+ * (isomorphic-git's Node client uses the global agent, which keeps connections alive, as the
+ * agent's polls do). Resolves to the https:// URL of `httpUrl`.
+ */
+async function behindTls(httpUrl: string): Promise<{ url: string; close(): Promise<void> }> {
+  const target = new URL(httpUrl);
+  const sockets = new Set<net.Socket>();
+  const front = tls.createServer({ cert: readFileSync(join(TLS, 'server.crt')), key: readFileSync(join(TLS, 'server.key')) }, (client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  https.globalAgent.options.ca = TEST_CA;
+  const url = new URL(httpUrl);
+  url.protocol = 'https:';
+  url.port = String((front.address() as AddressInfo).port);
+  return {
+    url: url.toString(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        front.close(() => resolve());
+      }),
+  };
+}
+
+/** Unchanged polls timed for the comparison: one is at the mercy of a loaded machine. */
 const POLLS = 9;
 
 async function medianOf(times: number, work: () => Promise<unknown>): Promise<number> {
@@ -28,9 +69,9 @@ async function medianOf(times: number, work: () => Promise<unknown>): Promise<nu
 }
 
 /**
- * The same repository over SSH (the local sshd serving it through git-upload-pack), beside HTTP:
- * a clone and a poll over HTTP into a fresh cache right before, so both run with the code warm
- * (the first HTTP clone of the benchmark also pays for loading it).
+ * The same repository over HTTPS (a TLS front) and over SSH (the local sshd serving it through
+ * git-upload-pack), each cloned into a fresh cache and polled, with the code already warm (the
+ * benchmark's first HTTP clone above also pays for loading it).
  */
 async function sshBeside(httpUrl: string, bareDir: string, work: string): Promise<void> {
   const unavailable = sshUnavailable();
@@ -39,26 +80,28 @@ async function sshBeside(httpUrl: string, bareDir: string, work: string): Promis
     return;
   }
   const sshd = await startSshServer({ hostKeyTypes: ['ed25519'] });
+  const front = await behindTls(httpUrl);
   try {
     const key = await createKeyPair(work, 'bench_ed25519');
     await sshd.authorize(key.publicKey);
     const url = sshd.url(bareDir);
     const credentials = { identity: key.privateKey, knownHosts: sshd.knownHosts() };
-    const http = new GitSource({ cacheDir: join(work, 'cache-http-again') });
-    const httpClone = await measure(() => http.fetch(httpUrl));
-    const httpPoll = await medianOf(POLLS, () => http.fetch(httpUrl));
+    const https = new GitSource({ cacheDir: join(work, 'cache-https') });
+    const httpsClone = await measure(() => https.fetch(front.url));
+    const httpsPoll = await medianOf(POLLS, () => https.fetch(front.url));
     const source = new GitSource({ cacheDir: join(work, 'cache-ssh') });
     const clone = await measure(() => source.fetch(url, { credentials }));
     await sshd.resetCounts();
     const poll = await medianOf(POLLS, () => source.fetch(url, { credentials }));
-    report('HTTP first clone again, fresh cache', httpClone.ms, 'ms');
+    report('HTTPS first clone, fresh cache', httpsClone.ms, 'ms');
     report('SSH first clone (depth 1)', clone.ms, 'ms');
-    report('  beside HTTP', `${(clone.ms / httpClone.ms).toFixed(2)} ×`);
-    report(`HTTP unchanged poll again (median of ${POLLS})`, httpPoll, 'ms');
+    report('  beside HTTPS', `${(clone.ms / httpsClone.ms).toFixed(2)} ×`);
+    report(`HTTPS unchanged poll (median of ${POLLS})`, httpsPoll, 'ms');
     report(`SSH unchanged poll (median of ${POLLS})`, poll, 'ms');
-    report('  beside HTTP', `${(poll / httpPoll).toFixed(2)} ×`);
+    report('  beside HTTPS', `${(poll / httpsPoll).toFixed(2)} ×`);
     report('SSH connections per unchanged poll', sshd.connections() / POLLS);
   } finally {
+    await front.close();
     await sshd.stop();
   }
 }
