@@ -146,12 +146,15 @@ describe.skipIf(unavailable)('the agent on a Git repository over SSH', () => {
   }, 400_000);
 
   it('shows no private key material in its logs, the GitSyncs\' status or the events', async () => {
+    // One GitSync of its own, so this holds when run alone too; the cases before add theirs.
+    const { ns, sha } = await syncOver(sshd, sshd.url);
+    await eventually(async () => (await status(ns, 'app')).lastAppliedRevision === sha, WAIT_MS);
     expect(log.records.length).toBeGreaterThan(0);
     expect(leaks(log.records.map((record) => JSON.stringify(record)).join('\n'))).toBe(false);
     const syncs = await bed.client.list('ferry.dev/v1alpha1', 'GitSync');
-    expect(syncs.length).toBeGreaterThanOrEqual(3);
+    expect(syncs.length).toBeGreaterThanOrEqual(1);
     expect(leaks(JSON.stringify(syncs.map((s) => s.status)))).toBe(false);
     const events = await bed.client.list('v1', 'Event');
     expect(leaks(JSON.stringify(events))).toBe(false);
-  });
+  }, 120_000);
 });
