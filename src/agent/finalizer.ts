@@ -1,8 +1,8 @@
-import type { JsonPatchOperation, KubeObject, ObjectRef } from '../objects.js';
+import type { JsonPatchOperation, KubeObject } from '../objects.js';
 import { isJsonObject, refOf } from '../objects.js';
 import { GITSYNC_FINALIZER } from '../well-known.js';
 import { isPatchTestFailure, ConflictError, NotFoundError, type KubeClient } from '../kube/index.js';
-import { DEFAULT_SETTINGS, parseInventoryEntry, pruneAll, SyncReason, type SyncOutcome } from '../sync/index.js';
+import { DEFAULT_SETTINGS, pruneAll, readInventory, SyncReason, type SyncOutcome } from '../sync/index.js';
 import { counted } from '../text.js';
 import { isSuspended } from './requests.js';
 
@@ -87,7 +87,8 @@ export async function finalizeGitSync(client: KubeClient, gitsync: KubeObject, s
   }
   const started = Date.now();
   const namespace = gitsync.metadata.namespace ?? 'default';
-  const inventory = inventoryOf(gitsync);
+  // A long inventory is summarized in status: its list comes from the history entry it points to.
+  const inventory = await readInventory(client, namespace, gitsync.metadata.name, isJsonObject(gitsync.status) ? gitsync.status : undefined);
   const result = await pruneAll(actingAs.client, { namespace, name: gitsync.metadata.name, inventory, signal });
   if (result.failure !== undefined) {
     return {
@@ -116,9 +117,4 @@ export async function finalizeGitSync(client: KubeClient, gitsync: KubeObject, s
   };
 }
 
-/** The objects its status inventory lists. */
-function inventoryOf(gitsync: KubeObject): ObjectRef[] {
-  const status = isJsonObject(gitsync.status) ? gitsync.status : {};
-  const entries = Array.isArray(status.inventory) ? status.inventory : [];
-  return entries.flatMap((entry) => (typeof entry === 'string' ? (parseInventoryEntry(entry) ?? []) : []));
-}
+

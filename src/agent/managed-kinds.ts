@@ -1,6 +1,6 @@
 import type { KubeObject } from '../objects.js';
 import { isJsonObject } from '../objects.js';
-import { parseInventoryEntry } from '../sync/index.js';
+import { parseInventoryEntry, readStatusInventory } from '../sync/index.js';
 import { kindKey, type KindRef } from './live-watch.js';
 
 const kindsByGitSync = new WeakMap<KubeObject, Map<string, KindRef>>();
@@ -13,11 +13,9 @@ export function managedKindsOf(gitsync: KubeObject): Map<string, KindRef> {
   let kinds = kindsByGitSync.get(gitsync);
   if (kinds) return kinds;
   kinds = new Map();
-  const inventory = isJsonObject(gitsync.status) && Array.isArray(gitsync.status.inventory) ? gitsync.status.inventory : [];
-  for (const item of inventory) {
-    const ref = typeof item === 'string' ? parseInventoryEntry(item) : undefined;
-    if (ref) kinds.set(kindKey(ref), { apiVersion: ref.apiVersion, kind: ref.kind });
-  }
+  const inventory = readStatusInventory(isJsonObject(gitsync.status) ? gitsync.status : undefined);
+  const refs = !inventory ? [] : 'entries' in inventory ? inventory.entries.flatMap((entry) => parseInventoryEntry(entry) ?? []) : inventory.summary.kinds;
+  for (const ref of refs) kinds.set(kindKey(ref), { apiVersion: ref.apiVersion, kind: ref.kind });
   kindsByGitSync.set(gitsync, kinds);
   return kinds;
 }

@@ -45,5 +45,8 @@ async function writeStatus(client: KubeClient, gitsync: KubeObject, outcome: Syn
   if (!statusChanged(previous, status)) return;
   const patch: Record<string, unknown> = { ...status };
   if (!pinnedRevision && previous?.pinnedRevision) patch.pinnedRevision = null;
+  // A merge patch keeps what it does not name: the inventory's other form goes explicitly.
+  if (status.inventory === undefined && previous?.inventory !== undefined) patch.inventory = null;
+  if (status.inventorySummary === undefined && previous?.inventorySummary !== undefined) patch.inventorySummary = null;
   await client.mergePatch({ apiVersion: GITSYNC_API_VERSION, kind: GITSYNC_KIND, namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name }, { status: patch }, { subresource: 'status' });
 }

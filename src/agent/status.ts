@@ -3,7 +3,7 @@
  * unit tests. Conditions keep their lastTransitionTime unless their status flips.
  */
 import { formatRef, isJsonObject } from '../objects.js';
-import { formatInventoryEntry, isFailedRevision, type SyncOutcome } from '../sync/index.js';
+import { isFailedRevision, readStatusInventory, statusInventory, type InventorySummary, type StatusInventory, type SyncOutcome } from '../sync/index.js';
 
 export interface Condition {
   type: 'Ready' | 'Healthy' | 'Drifted' | 'Stalled';
@@ -28,7 +28,9 @@ export interface GitSyncStatus {
   lastSyncResult: string;
   lastHandledRequestedAt?: string;
   pinnedRevision?: string;
-  inventory: string[];
+  /** Every managed object, up to STATUS_INVENTORY_LIMIT of them; beyond, `inventorySummary` instead. */
+  inventory?: string[];
+  inventorySummary?: InventorySummary;
   drift: { count: number; objects: Array<{ ref: string; change: string; paths: string[] }> };
   history: Array<{ number: number; revision: string; action: string; result: string; time: string; durationMs: number; message: string }>;
   [key: string]: unknown;
@@ -87,7 +89,7 @@ export function statusFromOutcome(input: StatusInput): GitSyncStatus {
     health: healthStatus,
     lastSyncTime: now,
     lastSyncResult: outcome.result,
-    inventory: outcome.inventory.length > 0 || outcome.result !== 'Failed' ? outcome.inventory.map(formatInventoryEntry) : previousInventory(previous),
+    ...inventoryFields(outcome.inventory.length > 0 || outcome.result !== 'Failed' ? statusInventory(outcome.inventory, outcome.appliedRevision ?? keep('lastAppliedRevision')) : readStatusInventory(previous)),
     drift: {
       count: driftCount,
       objects: (outcome.driftCorrected ? [] : outcome.drift).slice(0, MAX_DRIFT_OBJECTS).map((d) => ({ ref: formatRef(d.ref), change: d.change, paths: d.paths.slice(0, 10) })),
@@ -141,6 +143,8 @@ function previousConditions(previous: Record<string, unknown> | undefined): Cond
   return Array.isArray(previous?.conditions) ? (previous.conditions.filter(isJsonObject) as unknown as Condition[]) : [];
 }
 
-function previousInventory(previous: Record<string, unknown> | undefined): string[] {
-  return Array.isArray(previous?.inventory) ? previous.inventory.map(String) : [];
+/** The status fields of an inventory: the list, or its summary. */
+function inventoryFields(inventory: StatusInventory | undefined): Pick<GitSyncStatus, 'inventory' | 'inventorySummary'> {
+  if (!inventory) return { inventory: [] };
+  return 'entries' in inventory ? { inventory: inventory.entries } : { inventorySummary: inventory.summary };
 }

@@ -5,7 +5,7 @@ import type { GitCredentials, GitRef } from '../source/index.js';
 import type { RenderType } from '../render/index.js';
 import type { IgnoreRule } from '../diff/index.js';
 import { parseDuration } from './duration.js';
-import { parseInventoryEntry } from './inventory.js';
+import { listedInventory } from './inventory.js';
 import { helmSettingsOf, helmSourceOf, type HelmSettings, type HelmSource } from './helm-settings.js';
 
 /** Where a sync's manifests come from. */
@@ -169,9 +169,8 @@ export function settingsFromGitSync(gitsync: KubeObject): SyncSettings {
   if (typeof spec.targetNamespace === 'string' && spec.targetNamespace) settings.targetNamespace = spec.targetNamespace;
   if (typeof source.schedule === 'string' && source.schedule) settings.schedule = source.schedule;
   const status = isJsonObject(gitsync.status) ? gitsync.status : {};
-  if (Array.isArray(status.inventory)) {
-    settings.inventory = status.inventory.flatMap((entry) => (typeof entry === 'string' ? (parseInventoryEntry(entry) ?? []) : []));
-  }
+  // A summary (a long inventory) lists nothing: prune finds those objects in the history entry.
+  if (Array.isArray(status.inventory)) settings.inventory = listedInventory(status);
   return settings;
 }
 

@@ -22,6 +22,18 @@ const outcome = (overrides: Partial<SyncOutcome>): SyncOutcome => ({
 });
 
 describe('statusFromOutcome', () => {
+  it('counts a long inventory per kind and points to its revision instead of listing it', () => {
+    const many = Array.from({ length: 501 }, (_, i) => ({ apiVersion: i % 2 ? 'v1' : 'apps/v1', kind: i % 2 ? 'ConfigMap' : 'Deployment', namespace: 'shop', name: `o-${i}` }));
+    const status = statusFromOutcome({ previous: undefined, outcome: outcome({ inventory: many }), generation: 1, now: '2026-11-22T10:00:01Z' });
+    expect(status.inventory).toBeUndefined();
+    expect(status.inventorySummary).toEqual({ count: 501, kinds: [{ apiVersion: 'apps/v1', kind: 'Deployment', count: 251 }, { apiVersion: 'v1', kind: 'ConfigMap', count: 250 }], revision: 'a'.repeat(40) });
+    // A failure that applied nothing keeps what the status said before.
+    const failed = statusFromOutcome({ previous: status, outcome: outcome({ result: 'Failed', reason: 'SourceUnavailable', inventory: [] }), generation: 1, now: '2026-11-22T10:01:01Z' });
+    expect(failed.inventorySummary).toEqual(status.inventorySummary);
+    // Back under the limit, the list returns.
+    expect(statusFromOutcome({ previous: status, outcome: outcome({}), generation: 1, now: '2026-11-22T10:02:01Z' })).toMatchObject({ inventory: ['ConfigMap/shop/cfg@v1'] });
+  });
+
   it('writes conditions, revisions and a compact inventory', () => {
     const status = statusFromOutcome({ previous: undefined, outcome: outcome({}), generation: 3, now: '2026-11-22T10:00:01Z', requestedAt: 'r1' });
     expect(status).toMatchObject({ observedGeneration: 3, lastAppliedRevision: 'a'.repeat(40), health: 'Healthy', inventory: ['ConfigMap/shop/cfg@v1'], lastHandledRequestedAt: 'r1', drift: { count: 0, objects: [] } });

@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import type { KubeObject } from '../../objects.js';
 import { formatRef, isJsonObject } from '../../objects.js';
 import { assessHealth } from '../../health/index.js';
-import { parseInventoryEntry, shortRevision } from '../../sync/index.js';
+import { readInventory, shortRevision } from '../../sync/index.js';
 import { ExpiredError, type KubeClient } from '../../kube/index.js';
 import { GITSYNC_API_VERSION, GITSYNC_KIND, connect, getGitSync, globalOptions, namespaceOf } from '../cluster.js';
 import type { CliIO } from '../context.js';
@@ -93,8 +93,8 @@ interface ObjectHealthRow {
 
 /** Health of every inventory object, listing each kind once rather than one GET per object. */
 async function objectHealth(client: KubeClient, gitsync: KubeObject): Promise<ObjectHealthRow[]> {
-  const status = isJsonObject(gitsync.status) ? gitsync.status : {};
-  const refs = (Array.isArray(status.inventory) ? status.inventory : []).map((entry) => parseInventoryEntry(String(entry))).filter((ref) => ref !== undefined);
+  // A long inventory is summarized in status; its list is in the history entry it points to.
+  const refs = await readInventory(client, gitsync.metadata.namespace ?? 'default', gitsync.metadata.name, isJsonObject(gitsync.status) ? gitsync.status : undefined);
   const groups = new Map<string, typeof refs>();
   for (const ref of refs) {
     const key = `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}`;
