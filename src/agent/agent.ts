@@ -333,12 +333,17 @@ export class Agent {
     const term = this.term;
     const logger = this.logger.child({ gitsync: key });
     let gitsync = cached;
-    try {
-      gitsync = (await client.getOrNull({ apiVersion: GITSYNC_API_VERSION, kind: GITSYNC_KIND, namespace: cached.metadata.namespace ?? 'default', name: cached.metadata.name })) ?? cached;
-    } catch {
-      // Use what the list said.
+    // A poll acts on the GitSync as its watch holds it (a change to it is an event, and a run of
+    // its own); a request, a webhook, a recheck, a deletion and a sharded replica's lock read it afresh.
+    const poll = !this.options.shards && this.seen.has(key) && !this.askedFresh.has(key) && !hasNewRequest(this.seen.get(key), cached);
+    if (!poll) {
+      try {
+        gitsync = (await client.getOrNull({ apiVersion: GITSYNC_API_VERSION, kind: GITSYNC_KIND, namespace: cached.metadata.namespace ?? 'default', name: cached.metadata.name })) ?? cached;
+      } catch {
+        // Use what the list said.
+      }
+      this.gitsyncs.refresh(gitsync);
     }
-    this.gitsyncs.refresh(gitsync);
     this.revoked.delete(key);
     if (signal.aborted) return { failed: false, cancelled: true, intervalMs: 60_000 };
     // Sharded: only under this replica's lock (and not seen as a request before it is taken).

@@ -74,6 +74,8 @@ describe('many GitSyncs on one agent', () => {
     const isHistory = (r: { path: string; query: Record<string, string> }) => r.path.includes('/ferry.history.') || (r.query.labelSelector ?? '').includes('ferry.dev/history');
     expect(inNamespace.filter((r) => r.resource === 'configmaps')).toEqual([]);
     expect(inNamespace.filter((r) => r.resource === 'secrets' && !isHistory(r))).toEqual([]);
+    // Nor the GitSync itself: a poll acts on it as the GitSync watch holds it.
+    expect(inNamespace.filter((r) => r.resource === 'gitsyncs' && r.verb === 'get')).toEqual([]);
     // A hand edit is still found (the watch saw it) and put back.
     sim.mutateObject('v1', 'ConfigMap', 'cfg', ns, (cm) => {
       cm.data.value = 'by-hand';
