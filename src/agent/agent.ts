@@ -223,6 +223,8 @@ export class Agent {
       if (owner !== undefined && owner !== shards.identity && !this.revoked.has(key)) this.revoke(key);
     } else if (owner !== shards.identity && mayHold(shards, key, gitsync)) {
       this.scheduler.runSoon(key); // its lock was released, or its holder is gone
+    } else {
+      this.handBackIfMoved(key); // a release that lost a race (or failed) is tried again at each look
     }
   }
 
@@ -235,8 +237,9 @@ export class Agent {
 
   /**
    * Releases the lock of a GitSync that is not running and is assigned to another replica now,
-   * from a fresh read (a sync's status writes moved its resourceVersion on); a lost race is
-   * retried at the next change of members or of the GitSync.
+   * from a fresh read (a sync's status writes moved its resourceVersion on); a lost race or a
+   * failed write is retried at the next change of members and whenever the GitSync is seen again
+   * (a watch event, the periodic list).
    */
   private handBackIfMoved(key: string): void {
     const shards = this.options.shards;

@@ -12,7 +12,10 @@ import { configMap, gitSync, startBed, type Bed } from './harness.js';
  * Each agent has credentials of its own: the simulator's request log says who wrote what.
  */
 
-const LEASE_MS = 3000;
+/** As in shards.test.ts: long enough that a replica on a busy machine renews within its deadline. */
+const LEASE_MS = 10_000;
+/** Ceiling of every wait: generous, for a busy machine; the conditions are met far sooner. */
+const WAIT_MS = 120_000;
 
 let bed: Bed;
 beforeAll(async () => {
@@ -23,8 +26,9 @@ afterAll(async () => bed?.stop());
 type Replica = Awaited<ReturnType<Bed['startAgent']>> & { identity: string };
 const started: Replica[] = [];
 afterEach(async () => {
-  bed.cluster.sim?.clearFaults();
+  // Faults last until the replicas are down: a killed replica never comes back to life.
   for (const replica of started.splice(0)) await replica.shutdown(1000).catch(() => undefined);
+  bed.cluster.sim?.clearFaults();
 });
 
 async function startReplica(identity: string): Promise<Replica> {
@@ -36,7 +40,7 @@ async function startReplica(identity: string): Promise<Replica> {
 
 async function twoReplicas(first: string, second: string): Promise<[Replica, Replica]> {
   const replicas = await Promise.all([startReplica(first), startReplica(second)]);
-  await eventually(() => replicas.every((r) => r.membership?.members?.length === 2), 20_000);
+  await eventually(() => replicas.every((r) => r.membership?.members?.length === 2), WAIT_MS);
   return replicas as [Replica, Replica];
 }
 
@@ -71,15 +75,29 @@ function writers(requests: RecordedRequest[], ns: string, agents: string[]): str
   return users.filter((user, i) => user !== users[i - 1]);
 }
 
-/** Kills `replica` (nothing it sends reaches the API server any more) once `landed` is in the log. */
-async function killWhen(replica: Replica, landed: (r: RecordedRequest) => boolean, from: number): Promise<number> {
+/**
+ * Kills `replica` the moment the API server answers a request that `landed` picks: from that
+ * answer on, nothing it sends reaches the server (it does not even hear the answer's successor).
+ * Resolves with the length of the request log at the kill.
+ */
+function killWhen(replica: Replica, landed: (r: RecordedRequest) => boolean): Promise<number> {
   const sim = bed.cluster.sim!;
-  await eventually(() => sim.requests.slice(from).some(landed), 30_000, 2);
-  sim.injectFault({ caller: replica.identity, drop: true, count: 1_000_000 });
-  return sim.requests.length;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`${replica.identity} never sent the request it is to be killed after`));
+    }, WAIT_MS);
+    const stop = sim.onAnswer((request) => {
+      if (!landed(request)) return;
+      sim.injectFault({ caller: replica.identity, drop: true, count: 1_000_000 });
+      stop();
+      clearTimeout(timer);
+      resolve(sim.requests.length);
+    });
+  });
 }
 
-describe.skipIf(simOnly.skip)('an agent replica killed in the middle of a sync', { timeout: 120_000 }, () => {
+describe.skipIf(simOnly.skip)('an agent replica killed in the middle of a sync', { timeout: 600_000 }, () => {
   it('is finished by the replica that takes over, creating nothing twice', async () => {
     const sim = bed.cluster.sim!;
     const [doomed, heir] = await twoReplicas('create-a', 'create-b');
@@ -88,13 +106,14 @@ describe.skipIf(simOnly.skip)('an agent replica killed in the middle of a sync',
     const repo = await bed.git.createRepo(ns);
     const sha = await repo.commitAndPush(files('one', 'nginx:1.25'));
     const from = sim.requests.length;
-    await bed.client.create(gitSync(ns, 'app', repo.url, { source: { url: repo.url, path: 'deploy', interval: '2s' } }));
     // Killed once its first wave is written: the Deployment rolls out, the second wave waits.
-    const killedAt = await killWhen(doomed, (r) => r.user === doomed.identity && r.method === 'POST' && realWrite(r) && inNamespace(ns, 'deployments')(r) && r.status === 201, from);
+    const killed = killWhen(doomed, (r) => r.user === doomed.identity && r.method === 'POST' && realWrite(r) && inNamespace(ns, 'deployments')(r) && r.status === 201);
+    await bed.client.create(gitSync(ns, 'app', repo.url, { source: { url: repo.url, path: 'deploy', interval: '2s' } }));
+    const killedAt = await killed;
     const before = sim.requests.slice(from, killedAt);
     expect(before.filter((r) => r.user === doomed.identity && r.method === 'POST' && realWrite(r) && inNamespace(ns, 'configmaps')(r) && r.status === 201)).toHaveLength(1);
 
-    await eventually(async () => (await status(ns)).lastAppliedRevision === sha && (await status(ns)).health === 'Healthy', 60_000, 100);
+    await eventually(async () => (await status(ns)).lastAppliedRevision === sha && (await status(ns)).health === 'Healthy', WAIT_MS, 250);
     expect(await owner(ns)).toBe(heir.identity);
     expect(await data(ns, 'settings')).toEqual({ value: 'one' });
     expect(await data(ns, 'after')).toEqual({ value: 'one' });
@@ -114,18 +133,19 @@ describe.skipIf(simOnly.skip)('an agent replica killed in the middle of a sync',
     const repo = await bed.git.createRepo(ns);
     const first = await repo.commitAndPush(files('one', 'nginx:1.25'));
     await bed.client.create(gitSync(ns, 'app', repo.url, { source: { url: repo.url, path: 'deploy', interval: '1s' } }));
-    await eventually(async () => (await status(ns)).lastAppliedRevision === first && (await status(ns)).health === 'Healthy', 60_000, 100);
+    await eventually(async () => (await status(ns)).lastAppliedRevision === first && (await status(ns)).health === 'Healthy', WAIT_MS, 250);
     expect(await owner(ns)).toBe(doomed.identity);
 
     const from = sim.requests.length;
-    const second = await repo.commitAndPush(files('two', 'nginx:1.27', { 'deploy/added.yaml': wave(configMap('added', 'two'), 1) }));
     // Killed once it patched the Deployment of the new revision: settings are updated, the second wave is not.
-    const killedAt = await killWhen(doomed, (r) => r.user === doomed.identity && r.method === 'PATCH' && realWrite(r) && inNamespace(ns, 'deployments/web')(r) && r.status === 200, from);
+    const killed = killWhen(doomed, (r) => r.user === doomed.identity && r.method === 'PATCH' && realWrite(r) && inNamespace(ns, 'deployments/web')(r) && r.status === 200);
+    const second = await repo.commitAndPush(files('two', 'nginx:1.27', { 'deploy/added.yaml': wave(configMap('added', 'two'), 1) }));
+    const killedAt = await killed;
     const before = sim.requests.slice(from, killedAt).filter((r) => r.user === doomed.identity && realWrite(r));
     expect(before.some((r) => r.method === 'PATCH' && r.path.endsWith(`/namespaces/${ns}/configmaps/settings`))).toBe(true);
     expect(before.some((r) => r.path.endsWith('/configmaps/after') || (r.method === 'POST' && inNamespace(ns, 'configmaps')(r)))).toBe(false);
 
-    await eventually(async () => (await status(ns)).lastAppliedRevision === second && (await status(ns)).health === 'Healthy', 60_000, 100);
+    await eventually(async () => (await status(ns)).lastAppliedRevision === second && (await status(ns)).health === 'Healthy', WAIT_MS, 250);
     expect(await owner(ns)).toBe(heir.identity);
     expect(await data(ns, 'settings')).toEqual({ value: 'two' });
     expect(await data(ns, 'after')).toEqual({ value: 'two' });

@@ -145,6 +145,8 @@ export interface KubeSim {
   countRequests(filter?: { verb?: string; method?: string; resource?: string }): number;
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
+  /** Hears each request as its answer is decided, before it is sent (a fault injected then holds for the asker's next request); returns the unsubscribe. */
+  onAnswer(listener: (request: RecordedRequest) => void): () => void;
   getObject(apiVersion: string, kind: string, name: string, namespace?: string): Record<string, any> | undefined;
   /** Changes an object as someone else would (`kubectl edit`: manager `kubectl-edit`), bumping its resourceVersion. */
   mutateObject(apiVersion: string, kind: string, name: string, namespace: string | undefined, mutate: (object: any) => void): void;
@@ -232,6 +234,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       api.requests.filter((r) => (!filter.verb || r.verb === filter.verb) && (!filter.method || r.method === filter.method) && (!filter.resource || r.resource === filter.resource)).length,
     injectFault: (fault) => api.injectFault(fault),
     clearFaults: () => api.clearFaults(),
+    onAnswer: (listener) => api.onAnswer(listener),
     getObject: (apiVersion, kind, name, namespace) => {
       const simKind = kindOf(apiVersion, kind);
       const object = api.store.get(simKind, namespace, name);

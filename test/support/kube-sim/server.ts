@@ -68,6 +68,7 @@ const PARTIAL_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.i
 export class SimApiServer {
   readonly store = new Store();
   readonly requests: RecordedRequest[] = [];
+  private readonly answerListeners = new Set<(request: RecordedRequest) => void>();
   readonly crds: CrdRegistry;
   readonly writes: Writes;
   readonly rbac: Rbac;
@@ -142,6 +143,19 @@ export class SimApiServer {
     this.faults = [];
   }
 
+  /**
+   * Hears each request as its answer is decided, before the answer is sent: what the listener
+   * does (inject a fault) holds for every later request, the asker's next one included.
+   */
+  onAnswer(listener: (request: RecordedRequest) => void): () => void {
+    this.answerListeners.add(listener);
+    return () => this.answerListeners.delete(listener);
+  }
+
+  private answered(record: RecordedRequest): void {
+    for (const listener of [...this.answerListeners]) listener(record);
+  }
+
   stop(): void {
     this.stopAggregation();
     for (const end of [...this.watches]) end();
@@ -191,10 +205,12 @@ export class SimApiServer {
       }
       const answer = this.route(record, url, request, body, contentType ?? '', user);
       record.status = answer.status;
+      this.answered(record);
       send(response, answer.status, answer.payload, answer.headers);
     } catch (error) {
       if (error instanceof ApiFailure) {
         record.status = error.code;
+        this.answered(record);
         send(response, error.code, error.body, error.headers);
         return;
       }
