@@ -149,6 +149,26 @@ describe.skipIf(Boolean(chromiumMissing) || simOnly.skip)(`ferry ui in Chromium$
     await page.locator('#notice', { hasText: `sync of GitSync ${ns}/shop requested` }).waitFor(WAIT);
   });
 
+  it('keeps a keyboard user\'s place when the live page rebuilds what they are on', async () => {
+    const focused = (page: Page) => page.evaluate(() => { const active = (globalThis as any).document.activeElement; return `${active?.tagName}:${active?.textContent?.trim()}`; });
+    const overview = await open(env.ui.url);
+    await row(overview, 'shop').waitFor(WAIT);
+    await tabTo(overview, 'shop');
+    await env.bed.client.mergePatch({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'shop' }, { spec: { suspend: true } });
+    await row(overview, 'shop', 'Suspended').waitFor(WAIT);
+    expect(await focused(overview)).toBe('A:shop');
+
+    const page = await open(env.ui.url, `gitsyncs/${ns}/shop`);
+    await tabTo(page, 'Resume');
+    await page.keyboard.press('Enter');
+    await page.locator('dialog#confirm[open]').waitFor(WAIT);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    // Resume is replaced by Suspend once the GitSync follows Git again: focus moves onto it.
+    await page.getByRole('button', { name: 'Suspend', exact: true }).waitFor(WAIT);
+    expect(await focused(page)).toBe('BUTTON:Suspend');
+  });
+
   it('filters the overview by namespace, status and free text', async () => {
     const other = await env.bed.cluster.newNamespace('ui-other');
     await env.bed.client.create(gitSync(ns, 'paused', 'http://127.0.0.1:1/none.git', { suspend: true }));

@@ -44,6 +44,26 @@ function fill(node, children, keep) {
   return node;
 }
 
+/** What identifies a focusable element across a rebuild: its `data-focus`, else its kind and text. */
+function focusKey(node) {
+  return node.dataset.focus || `${node.tagName}:${node.textContent}`;
+}
+
+/**
+ * Runs `change`, which rebuilds `scope` (or returns what replaced it). A live page rebuilds parts
+ * of itself under a keyboard user: when focus was inside, it moves to the element that took the
+ * focused one's place (the same link, the Resume button that replaced Suspend), not to the top.
+ */
+function keepFocus(scope, change) {
+  const active = document.activeElement;
+  const key = active && active !== document.body && scope.contains(active) ? focusKey(active) : undefined;
+  const result = change() || scope;
+  if (key === undefined || (document.activeElement && document.activeElement !== document.body)) return;
+  const candidates = [...result.querySelectorAll('a[href], button, select, input, summary, [tabindex]')];
+  const next = candidates.find((candidate) => focusKey(candidate) === key) || candidates[0];
+  if (next) next.focus();
+}
+
 /** A state as icon and word: never colour alone. */
 function badge(state, label) {
   const known = STATES[state] || STATES.Unknown;
@@ -196,7 +216,7 @@ function overview() {
   const upsert = (row) => {
     const node = rowElement(row);
     const old = rows.get(row.id);
-    if (old) old.node.replaceWith(node);
+    if (old) keepFocus(old.node, () => (old.node.replaceWith(node), node));
     else {
       // Keep namespace/name order as rows arrive.
       const after = [...rows.values()].find(({ row: other }) => other.namespace.localeCompare(row.namespace) > 0 || (other.namespace === row.namespace && other.name.localeCompare(row.name) > 0));
@@ -311,7 +331,7 @@ function gitSyncPage(namespace, name) {
     const json = JSON.stringify(data);
     if (rendered[key] === json) return;
     rendered[key] = json;
-    fill(sections[key], build());
+    keepFocus(sections[key], () => fill(sections[key], build()));
   };
   const h2 = (key, text) => el('h2', { id: `${key}-h` }, text);
 
@@ -337,12 +357,12 @@ function gitSyncPage(namespace, name) {
       const offer = JSON.stringify([row.suspended, row.pinned || '']);
       if (actions.dataset.offer !== offer) {
       actions.dataset.offer = offer;
-      fill(actions, [
+      keepFocus(actions, () => fill(actions, [
         el('button', { class: 'primary', onclick: () => act(namespace, name, 'sync', {}, { title: `Sync ${name} now?`, text: 'The agent reconciles it with Git now, correcting any drift.', label: 'Sync now' }) }, 'Sync now'),
         row.suspended
-          ? el('button', { onclick: () => act(namespace, name, 'resume', {}, { title: `Resume ${name}?`, text: 'The agent follows Git again (as ferry resume).', label: 'Resume' }) }, 'Resume')
-          : el('button', { onclick: () => act(namespace, name, 'suspend', {}, { title: `Suspend ${name}?`, text: 'Nothing is applied or corrected until it is resumed (as ferry suspend).', label: 'Suspend' }) }, 'Suspend'),
-        row.pinned ? el('button', { onclick: () => act(namespace, name, 'release', {}, { title: `Release the pin of ${name}?`, text: `It is pinned to ${row.pinned}; released, it follows Git again (as ferry resume).`, label: 'Release pin' }) }, 'Release pin') : null]);
+          ? el('button', { 'data-focus': 'suspend-resume', onclick: () => act(namespace, name, 'resume', {}, { title: `Resume ${name}?`, text: 'The agent follows Git again (as ferry resume).', label: 'Resume' }) }, 'Resume')
+          : el('button', { 'data-focus': 'suspend-resume', onclick: () => act(namespace, name, 'suspend', {}, { title: `Suspend ${name}?`, text: 'Nothing is applied or corrected until it is resumed (as ferry suspend).', label: 'Suspend' }) }, 'Suspend'),
+        row.pinned ? el('button', { onclick: () => act(namespace, name, 'release', {}, { title: `Release the pin of ${name}?`, text: `It is pinned to ${row.pinned}; released, it follows Git again (as ferry resume).`, label: 'Release pin' }) }, 'Release pin') : null]));
       }
       put('summary', [row, page.revisions], () => [
         h2('summary', 'Source'),
