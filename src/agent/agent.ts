@@ -10,6 +10,7 @@ import { syncIdentity, type SyncOutcome, type SyncSettings, type TenancyPolicy }
 import { recordEvent } from './events.js';
 import { addFinalizer, finalizeGitSync, hasFinalizer, isBeingDeleted, type PruneIdentity } from './finalizer.js';
 import { GitSyncIntake, gitSyncKey } from './gitsync-intake.js';
+import { HistoryWatch } from '../history/index.js';
 import { ManagedObjectWatcher, kindKey, type KindRef, type ObjectChange } from './live-watch.js';
 import { managedKindsOf, managedKindsOfAll } from './managed-kinds.js';
 import { AgentMetrics } from './metrics.js';
@@ -83,6 +84,8 @@ export class Agent {
   /** What the last run of each GitSync acted on: anything newer is a request. */
   private readonly seen = new Map<string, RequestSnapshot>();
   private readonly managedObjects: ManagedObjectWatcher | undefined;
+  /** Every GitSync's history, from one watch: an unchanged poll reads it from memory. */
+  private readonly history: HistoryWatch;
   /** The last commit seen per repository and ref: when it moves, every GitSync on it runs. */
   private readonly sourceHeads = new SourceHeads();
   /** GitSyncs whose next run asks Git afresh (a webhook, a recheck), not through a shared answer. */
@@ -133,6 +136,12 @@ export class Agent {
         this.handBackIfMoved(key);
       },
     });
+    this.history = new HistoryWatch({
+      client: options.client,
+      logger: this.logger,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      ...(options.watchTimeoutSeconds ? { timeoutSeconds: options.watchTimeoutSeconds } : {}),
+    });
     if (options.watchManagedObjects !== false) {
       this.managedObjects = new ManagedObjectWatcher({
         client: options.client,
@@ -153,6 +162,7 @@ export class Agent {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.history.start();
     this.scheduler.start();
     this.gitsyncs.start();
   }
@@ -171,6 +181,7 @@ export class Agent {
     this.running = false;
     this.gitsyncs.stop();
     this.managedObjects?.stop();
+    this.history.stop();
     this.watchedKindsKey = '';
     await this.scheduler.stop(graceMs);
   }
@@ -378,7 +389,16 @@ export class Agent {
       }
     }
     const { settings, outcome, pinnedRevision } = await runSync(
-      { client, git: this.options.git, logger, metrics: this.metrics, tenancy: this.options.tenancy ?? {}, ...(this.managedObjects ? { liveCache: this.managedObjects } : {}), ...(this.options.healthPollMs ? { healthPollMs: this.options.healthPollMs } : {}) },
+      {
+        client,
+        git: this.options.git,
+        logger,
+        metrics: this.metrics,
+        tenancy: this.options.tenancy ?? {},
+        historyCache: this.history,
+        ...(this.managedObjects ? { liveCache: this.managedObjects } : {}),
+        ...(this.options.healthPollMs ? { healthPollMs: this.options.healthPollMs } : {}),
+      },
       gitsync,
       request,
       signal,

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import { ExpiredError, ForbiddenError, type KubeClient, type WatchEvent } from '../kube/index.js';
+import { ForbiddenError, reflect, type KubeClient, type WatchEvent } from '../kube/index.js';
 import type { KubeObject, ObjectRef } from '../objects.js';
 import { canonicalJson, refOf } from '../objects.js';
 import { normalizeObject } from '../diff/index.js';
-import { sleep } from '../sleep.js';
 import { HISTORY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYNC_LABEL } from '../well-known.js';
 
 export interface KindRef {
@@ -49,9 +48,6 @@ interface KindWatch {
   /** True from a complete list until the watch breaks: only then does the cache answer. */
   synced: boolean;
 }
-
-/** Page size of the lists a watch starts from: a kind with 10,000 objects is not one answer. */
-const LIST_PAGE_SIZE = 500;
 
 const cacheKey = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
 
@@ -112,60 +108,30 @@ export class ManagedObjectWatcher {
   }
 
   /** List, then watch from the list, for as long as the kind is wanted; list again when needed. */
-  private async follow(kind: KindRef, watch: KindWatch): Promise<void> {
+  private follow(kind: KindRef, watch: KindWatch): Promise<void> {
     const { client, logger } = this.options;
-    // History Secrets written before they had a label of their own also carry managed-by: leave them out.
-    const selector = { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},!${HISTORY_LABEL}`, ...(this.options.namespace ? { namespace: this.options.namespace } : {}) };
-    let failures = 0;
-    while (!watch.abort.signal.aborted) {
-      try {
-        const askedAt = Date.now();
-        let resourceVersion = await this.listInto(kind, selector, watch);
+    return reflect(client, {
+      ...kind,
+      // History Secrets written before they had a label of their own also carry managed-by: leave them out.
+      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},!${HISTORY_LABEL}`,
+      ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
+      ...(this.options.timeoutSeconds ? { timeoutSeconds: this.options.timeoutSeconds } : {}),
+      signal: watch.abort.signal,
+      onListed: (items, askedAt) => {
+        watch.fingerprints = new Map(items.map((object) => [object.metadata.uid ?? '', fingerprintOf(object)]));
+        watch.objects = new Map(items.map((object) => [cacheKey(object.metadata.namespace, object.metadata.name), cacheable(object)]));
         watch.synced = true;
         this.options.onListed?.(kind, askedAt);
-        for (;;) {
-          if (watch.abort.signal.aborted) return;
-          resourceVersion = await client.watch(
-            kind.apiVersion,
-            kind.kind,
-            { ...selector, resourceVersion, timeoutSeconds: this.options.timeoutSeconds ?? 60, signal: watch.abort.signal },
-            (event) => this.onEvent(watch, event),
-          );
-          failures = 0;
-        }
-      } catch (error) {
+      },
+      onEvent: (event) => this.onEvent(watch, event),
+      onBroken: (error, failures) => {
         // Events may be missed from here until the next complete list: the cache does not answer.
         watch.synced = false;
-        if (watch.abort.signal.aborted) return;
-        if (error instanceof ExpiredError) continue;
-        failures++;
         // Without permission to list or watch a kind, the poll of each GitSync still finds its drift.
         const level = error instanceof ForbiddenError ? 'info' : 'warn';
         if (failures === 1) logger[level]({ kind: kind.kind, apiVersion: kind.apiVersion, err: describeError(error) }, 'cannot watch managed objects of this kind; their drift is found at each poll');
-        await sleep(Math.min(300_000, 1000 * 2 ** Math.min(failures, 8)), watch.abort.signal);
-      }
-    }
-  }
-
-  /** Lists the kind page by page into `watch`; returns the resourceVersion to watch from. */
-  private async listInto(kind: KindRef, selector: { labelSelector: string; namespace?: string }, watch: KindWatch): Promise<string> {
-    const fingerprints = new Map<string, string>();
-    const objects = new Map<string, KubeObject>();
-    let token: string | undefined;
-    let resourceVersion = '';
-    do {
-      const page = await this.options.client.listPage(kind.apiVersion, kind.kind, { ...selector, limit: LIST_PAGE_SIZE, ...(token ? { continue: token } : {}) });
-      for (const object of page.items) {
-        fingerprints.set(object.metadata.uid ?? '', fingerprintOf(object));
-        objects.set(cacheKey(object.metadata.namespace, object.metadata.name), cacheable(object));
-      }
-      // Every page of one list is a snapshot at the first page's resourceVersion.
-      if (!token) resourceVersion = page.resourceVersion;
-      token = page.continue;
-    } while (token);
-    watch.fingerprints = fingerprints;
-    watch.objects = objects;
-    return resourceVersion;
+      },
+    });
   }
 
   private onEvent(watch: KindWatch, event: WatchEvent): void {

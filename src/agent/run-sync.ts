@@ -6,7 +6,7 @@ import { scrubSecrets } from '../log/index.js';
 import type { KubeClient } from '../kube/index.js';
 import type { GitSource } from '../source/index.js';
 import type { LiveCache } from '../apply/index.js';
-import { HistoryStore } from '../history/index.js';
+import { HistoryStore, type HistoryCache } from '../history/index.js';
 import {
   reconcile,
   refuseByPolicy,
@@ -35,6 +35,8 @@ export interface RunSyncDeps {
   tenancy: TenancyPolicy;
   /** The managed-object watches' cache: live state of what the GitSync applied before. */
   liveCache?: LiveCache;
+  /** The history watch's cache: what the GitSync's history Secrets hold. */
+  historyCache?: HistoryCache;
 }
 
 /** One reconcile as the agent ran it. */
@@ -82,13 +84,14 @@ export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: R
     const identity = syncIdentity(read, deps.tenancy);
     const client = identity ? deps.client.impersonate(identity) : deps.client;
     ({ settings, secretValues } = await resolveSyncInputs(client, read));
-    const pin = request.rollbackTo ? await resolvePin(client, namespace, name, request.rollbackTo) : undefined;
+    const pin = request.rollbackTo ? await resolvePin(new HistoryStore(client, namespace, name, deps.historyCache), request.rollbackTo) : undefined;
     pinnedRevision = pin ? `entry ${pin.number} (${shortRevision(pin.revision)})` : undefined;
     const labels = { namespace, name };
     const status = isJsonObject(gitsync.status) ? gitsync.status : {};
     // A request no run has handled yet: someone asked for this sync, so drift is corrected even with self-heal off.
     const asked = request.requestedAt !== undefined && request.requestedAt !== status.lastHandledRequestedAt;
-    outcome = await reconcile(settings, { client, git: deps.git, logger: deps.logger, tenancy: deps.tenancy, ...(deps.liveCache ? { liveCache: deps.liveCache } : {}) }, {
+    const caches = { ...(deps.liveCache ? { liveCache: deps.liveCache } : {}), ...(deps.historyCache ? { historyCache: deps.historyCache } : {}) };
+    outcome = await reconcile(settings, { client, git: deps.git, logger: deps.logger, tenancy: deps.tenancy, ...caches }, {
       signal,
       onEvent: (event) => {
         if (event.type === 'source') deps.metrics.gitFetchDuration.observe(labels, (Date.now() - started) / 1000);
@@ -107,8 +110,8 @@ export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: R
 }
 
 /** `ferry.dev/rollback-to`: a history entry number, or a commit SHA (its newest good entry). */
-async function resolvePin(client: KubeClient, namespace: string, name: string, value: string): Promise<{ number: number; revision: string }> {
-  const summaries = await new HistoryStore(client, namespace, name).list();
+async function resolvePin(history: HistoryStore, value: string): Promise<{ number: number; revision: string }> {
+  const summaries = await history.list();
   const match = /^\d+$/.test(value)
     ? summaries.find((s) => s.number === Number(value))
     : [...summaries].reverse().find((s) => s.result === 'Succeeded' && s.revision.startsWith(value));

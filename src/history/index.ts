@@ -7,3 +7,4 @@ export { HistoryStore, HistoryError, HISTORY_LABEL, MAX_PAYLOAD_BYTES, type Hist
 export { findLastGood, isKnownFailedRevision } from './summary.js';
 export type { HistoryEntry, HistorySummary, HistoryAction, HistoryResult } from './entry.js';
 export { sealSecret, sealSecrets, isSealedSecret } from './seal-secrets.js';
+export { HistoryWatch, type HistoryCache, type HistoryWatchOptions } from './watch.js';

@@ -3,6 +3,7 @@ import { FerryError, describeError, hasCode } from '../errors.js';
 import { HISTORY_LABEL, HISTORY_NUMBER_LABEL, HISTORY_SECRET_TYPE, HISTORY_SECRETS_ANNOTATION } from '../well-known.js';
 import { decodePayload, encodePayload, type HistoryEntry, type HistorySummary } from './entry.js';
 import { annotationsOf, findLastGood, summaryOf } from './summary.js';
+import type { HistoryCache } from './watch.js';
 
 /** The part of the Kubernetes gateway the history store needs (src/kube's KubeClient has it). */
 export interface HistoryClient {
@@ -50,24 +51,28 @@ export class HistoryStore {
   /** Entries the last list() found in the old format, with Secret values: the next record() rewrites them. */
   private readonly unsealed = new Set<number>();
 
+  /**
+   * `cache` (the agent's history watch) answers lists and reads of entries seen before from
+   * memory; without one, or while it cannot answer, they go to the API server.
+   */
   constructor(
     private readonly client: HistoryClient,
     readonly namespace: string,
     readonly syncName: string,
+    private readonly cache?: HistoryCache,
   ) {}
 
-  /** Every entry's summary, oldest first (one metadata-only list). */
+  /** Every entry's summary, oldest first (one metadata-only list, or none from the cache). */
   async list(): Promise<HistorySummary[]> {
-    const secrets = await this.client.listMetadata('v1', 'Secret', {
-      namespace: this.namespace,
-      labelSelector: `${HISTORY_LABEL}=${this.syncName}`,
-    });
+    const secrets =
+      this.cache?.secretsOf(this.namespace, this.syncName) ??
+      (await this.client.listMetadata('v1', 'Secret', { namespace: this.namespace, labelSelector: `${HISTORY_LABEL}=${this.syncName}` })).map((secret) => secret.metadata);
     const summaries: HistorySummary[] = [];
-    for (const secret of secrets) {
-      const summary = summaryOf(secret.metadata);
+    for (const metadata of secrets) {
+      const summary = summaryOf(metadata);
       if (!summary) continue;
       summaries.push(summary);
-      if (secret.metadata.annotations?.[HISTORY_SECRETS_ANNOTATION] !== SEALED) this.unsealed.add(summary.number);
+      if (metadata.annotations?.[HISTORY_SECRETS_ANNOTATION] !== SEALED) this.unsealed.add(summary.number);
       else this.unsealed.delete(summary.number);
     }
     return summaries.sort((a, b) => a.number - b.number);
@@ -75,6 +80,10 @@ export class HistoryStore {
 
   /** One whole entry, or undefined when it does not exist (pruned, or never recorded). */
   async get(number: number): Promise<HistoryEntry | undefined> {
+    const name = this.secretName(number);
+    const version = this.cache?.secretsOf(this.namespace, this.syncName)?.find((metadata) => metadata.name === name)?.resourceVersion;
+    const kept = version ? this.cache?.entryAt(this.namespace, name, version) : undefined;
+    if (kept) return kept;
     const secret = await this.client.getOrNull(this.refOf(number));
     if (!secret) return undefined;
     const summary = summaryOf(secret.metadata);
@@ -82,7 +91,10 @@ export class HistoryStore {
     if (!summary || data === undefined) {
       throw new HistoryError('HISTORY_CORRUPT', `Secret/${this.namespace}/${secret.metadata.name}: not a readable ferry history entry`);
     }
-    return { ...summary, ...decodePayload(Buffer.from(data, 'base64')) };
+    const payload = Buffer.from(data, 'base64');
+    const entry = { ...summary, ...decodePayload(payload) };
+    this.cache?.remember(secret, entry, payload.length);
+    return entry;
   }
 
   /** The newest entry: what is on the cluster now, so the three-way base of the next sync. */
@@ -110,7 +122,8 @@ export class HistoryStore {
     for (let number = first; number < first + NUMBERING_ATTEMPTS; number++) {
       const summary = { ...summaryFor(entry, number), ...(objectsOmittedKiB !== undefined ? { objectsOmittedKiB } : {}) };
       try {
-        await this.client.create(this.secretOf(summary, payload));
+        const created = await this.client.create(this.secretOf(summary, payload));
+        this.cache?.remember(created, { ...summary, ...decodePayload(payload) }, payload.length);
       } catch (error) {
         if (hasCode(error, 'KUBE_ALREADY_EXISTS')) continue;
         throw new HistoryError('HISTORY_WRITE_FAILED', `cannot record history entry ${number} (Secret/${this.namespace}/${this.secretName(number)}): ${describeError(error)}`, { cause: error });
@@ -158,11 +171,12 @@ export class HistoryStore {
         const data = (secret?.data as Record<string, string> | undefined)?.payload;
         if (secret && data !== undefined && secret.metadata.annotations?.[HISTORY_SECRETS_ANNOTATION] !== SEALED) {
           const payload = encodePayload(decodePayload(Buffer.from(data, 'base64')));
-          await this.client.replace({
+          const rewritten = await this.client.replace({
             ...secret,
             metadata: { ...secret.metadata, annotations: { ...secret.metadata.annotations, [HISTORY_SECRETS_ANNOTATION]: SEALED } },
             data: { payload: payload.toString('base64') },
           });
+          this.cache?.remember(rewritten);
         }
         this.unsealed.delete(number);
       } catch (error) {
@@ -183,6 +197,7 @@ export class HistoryStore {
       // Gone already (a concurrent writer pruned it too): that is what was wanted.
       if (!hasCode(error, 'KUBE_NOT_FOUND')) throw error;
     }
+    this.cache?.forget(this.namespace, this.syncName, this.secretName(number));
   }
 
   private secretOf(summary: HistorySummary, payload: Buffer): KubeObject {

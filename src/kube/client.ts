@@ -201,7 +201,7 @@ export class KubeClient {
     return listObjects(this.context, apiVersion, kind, options);
   }
 
-  listPage(apiVersion: string, kind: string, options: ListOptions & { continue?: string } = {}): Promise<ListPage> {
+  listPage(apiVersion: string, kind: string, options: ListOptions & { continue?: string; metadataOnly?: boolean } = {}): Promise<ListPage> {
     return listPage(this.context, apiVersion, kind, options);
   }
 

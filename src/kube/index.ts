@@ -13,6 +13,7 @@ export type { WriteOptions, FieldValidation } from './write-options.js';
 export type { ApiWarning, WarningHandler } from './warnings.js';
 export type { DeleteOptions } from './delete.js';
 export type { WatchEvent, WatchOptions } from './watch.js';
+export { reflect, type ReflectClient, type ReflectOptions } from './reflect.js';
 export type { JsonPatchOperation } from '../objects.js';
 export { loadKubeConfig, contextNamespace, type KubeConfigOptions } from './config.js';
 export type { ApiResource, ApiGroup } from './discovery.js';

@@ -39,11 +39,19 @@ export async function listObjects(context: VerbContext, apiVersion: string, kind
   return items;
 }
 
-/** One page of a list. */
-export async function listPage(context: VerbContext, apiVersion: string, kind: string, options: ListOptions & { continue?: string } = {}): Promise<ListPage> {
+/** One page of a list; with `metadataOnly`, each item is an ObjectMetadata (see listMetadata). */
+export async function listPage(context: VerbContext, apiVersion: string, kind: string, options: ListOptions & { continue?: string; metadataOnly?: boolean } = {}): Promise<ListPage> {
   const resource = await context.discovery.resourceFor(apiVersion, kind);
-  const list = await fetchPage(context, resource, kind, options, undefined);
-  const items = (list.items ?? []).map((item) => withKind(item, resource));
+  const { metadataOnly, ...query } = options;
+  let list: RawList;
+  try {
+    list = await fetchPage(context, resource, kind, query, metadataOnly ? METADATA_LIST_ACCEPT : undefined);
+  } catch (error) {
+    // 406 Not Acceptable: this server lists full objects only; ask again for those (trimmed below).
+    if (!(metadataOnly && error instanceof KubeApiError && error.status === 406)) throw error;
+    list = await fetchPage(context, resource, kind, query, undefined);
+  }
+  const items = (list.items ?? []).map((item) => (metadataOnly ? { apiVersion: resource.apiVersion, kind: resource.kind, metadata: item.metadata } : withKind(item, resource)));
   const next = list.metadata?.continue;
   return { items, ...(next ? { continue: next } : {}), resourceVersion: list.metadata?.resourceVersion ?? '' };
 }
@@ -55,24 +63,14 @@ export async function listPage(context: VerbContext, apiVersion: string, kind: s
  * gets the same answer, trimmed here.
  */
 export async function listMetadata(context: VerbContext, apiVersion: string, kind: string, options: ListOptions = {}): Promise<ObjectMetadata[]> {
-  const resource = await context.discovery.resourceFor(apiVersion, kind);
   const items: ObjectMetadata[] = [];
-  let accept: string | undefined = METADATA_LIST_ACCEPT;
   let token: string | undefined;
-  for (;;) {
-    let list: RawList;
-    try {
-      list = await fetchPage(context, resource, kind, { ...options, ...(token ? { continue: token } : {}) }, accept);
-    } catch (error) {
-      // 406 Not Acceptable: this server lists full objects only; ask again for those.
-      if (!(accept && error instanceof KubeApiError && error.status === 406)) throw error;
-      accept = undefined;
-      continue;
-    }
-    for (const item of list.items ?? []) items.push({ apiVersion: resource.apiVersion, kind: resource.kind, metadata: item.metadata });
-    token = list.metadata?.continue;
-    if (!token) return items;
-  }
+  do {
+    const page = await listPage(context, apiVersion, kind, { ...options, metadataOnly: true, ...(token ? { continue: token } : {}) });
+    items.push(...page.items);
+    token = page.continue;
+  } while (token);
+  return items;
 }
 
 type RawList = { kind?: string; items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };

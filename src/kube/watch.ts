@@ -11,8 +11,13 @@ export interface WatchOptions {
   resourceVersion: string;
   /** The server ends the watch after this long (default 300 s); the caller watches again. */
   timeoutSeconds?: number;
+  /** Events carry each object's metadata only (PartialObjectMetadata): Secrets without their data. */
+  metadataOnly?: boolean;
   signal?: AbortSignal;
 }
+
+/** Metadata-only watch events, or the full objects from a server that cannot send those. */
+const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -36,6 +41,7 @@ export async function watchObjects(context: VerbContext, apiVersion: string, kin
     query: { watch: 'true', resourceVersion: options.resourceVersion, timeoutSeconds: String(timeoutSeconds), allowWatchBookmarks: 'true', labelSelector: options.labelSelector },
     verb: 'watch',
     resource: resource.name,
+    ...(options.metadataOnly ? { accept: METADATA_WATCH_ACCEPT } : {}),
     idempotent: true,
     target: { what: `${kind} watch${options.namespace ? ` in ${options.namespace}` : ''}` },
   };
@@ -78,7 +84,8 @@ export async function watchObjects(context: VerbContext, apiVersion: string, kin
           }
           resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
           if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
-            onEvent({ type: event.type, object: withKind(event.object, resource) });
+            const object = options.metadataOnly ? { apiVersion: resource.apiVersion, kind: resource.kind, metadata: event.object.metadata } : withKind(event.object, resource);
+            onEvent({ type: event.type, object });
           }
         }
       });

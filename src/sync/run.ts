@@ -4,7 +4,7 @@ import type { KubeClient } from '../kube/index.js';
 import type { ChartSource, GitSource } from '../source/index.js';
 import type { HealthSnapshot } from '../health/index.js';
 import { syncId, type ApplyEvent, type LiveCache } from '../apply/index.js';
-import { HistoryStore } from '../history/index.js';
+import { HistoryStore, type HistoryCache } from '../history/index.js';
 import type { SyncSettings } from './settings.js';
 import type { SyncOutcome } from './outcome.js';
 import { incompleteHistoryMessage } from './messages.js';
@@ -22,6 +22,8 @@ export interface SyncDeps {
   tenancy?: TenancyPolicy;
   /** Live objects the agent's watches already hold: an unchanged poll reads its objects from here. */
   liveCache?: LiveCache;
+  /** The history the agent's watch already holds: an unchanged poll reads its history from here. */
+  historyCache?: HistoryCache;
 }
 
 /** Progress of one reconcile, for the CLI's progress lines and the agent's logs. */
@@ -90,7 +92,7 @@ export function beginRun(settings: SyncSettings, deps: SyncDeps, options: SyncOp
     deps,
     options,
     sync: syncId(settings.namespace, settings.name),
-    history: new HistoryStore(deps.client, settings.namespace, settings.name),
+    history: new HistoryStore(deps.client, settings.namespace, settings.name, deps.historyCache),
     emit: options.onEvent ?? (() => {}),
     logger: (deps.logger ?? silentLogger()).child({ gitsync: `${settings.namespace}/${settings.name}` }),
     started: Date.now(),

@@ -56,7 +56,7 @@ describe('many GitSyncs on one agent', () => {
     await eventually(async () => (await Promise.all(names.map((n) => status(ns, n)))).every((s) => s.lastAppliedRevision === moved));
   });
 
-  it.skipIf(simOnly.skip)('an unchanged poll reads what the GitSync applied from the agent\'s watches, not with a LIST per kind and namespace', async () => {
+  it.skipIf(simOnly.skip)('an unchanged poll reads what the GitSync applied and its history from the agent\'s watches: no LIST or GET of ConfigMaps, Secrets or the GitSync', async () => {
     const ns = await bed.cluster.newNamespace('cached');
     const repo = await bed.git.createRepo(ns);
     const secret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: not-shown\n`;
@@ -64,16 +64,18 @@ describe('many GitSyncs on one agent', () => {
     await bed.client.create(gitSync(ns, 'app', repo.url, { source: { url: repo.url, interval: '500ms', path: 'deploy' } }));
     await eventually(async () => (await status(ns, 'app')).lastAppliedRevision === sha);
     const sim = bed.cluster.sim!;
-    // The agent watches the kinds the GitSync's inventory holds.
+    // The agent watches the kinds the GitSync's inventory holds, and every history Secret's metadata.
     await eventually(() => ['configmaps', 'secrets'].every((resource) => sim.requests.some((r) => r.verb === 'watch' && r.resource === resource)));
+    const historyWatch = sim.requests.find((r) => r.verb === 'watch' && r.resource === 'secrets' && r.query.labelSelector === 'ferry.dev/history');
+    expect(historyWatch?.accept ?? '').toContain('as=PartialObjectMetadata;g=meta.k8s.io;v=v1');
     await eventually(async () => (await status(ns, 'app')).lastSyncResult === 'Unchanged');
     sim.resetRequests();
     const before = await reconciles(ns);
     await eventually(async () => (await reconciles(ns)) - before >= 3);
     const inNamespace = sim.requests.filter((r) => r.path.includes(`/namespaces/${ns}/`) && (r.verb === 'list' || r.verb === 'get'));
-    const isHistory = (r: { path: string; query: Record<string, string> }) => r.path.includes('/ferry.history.') || (r.query.labelSelector ?? '').includes('ferry.dev/history');
     expect(inNamespace.filter((r) => r.resource === 'configmaps')).toEqual([]);
-    expect(inNamespace.filter((r) => r.resource === 'secrets' && !isHistory(r))).toEqual([]);
+    // History Secrets included: their summaries and the newest entry come from the history watch.
+    expect(inNamespace.filter((r) => r.resource === 'secrets')).toEqual([]);
     // Nor the GitSync itself: a poll acts on it as the GitSync watch holds it.
     expect(inNamespace.filter((r) => r.resource === 'gitsyncs' && r.verb === 'get')).toEqual([]);
     // A hand edit is still found (the watch saw it) and put back.

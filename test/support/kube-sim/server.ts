@@ -24,6 +24,8 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   contentType?: string;
+  /** What the client asked to be answered in (metadata only, aggregated discovery …). */
+  accept?: string;
   status: number;
   verb: string;
   resource?: string;
@@ -173,6 +175,7 @@ export class SimApiServer {
     const record: RecordedRequest = { method: request.method ?? 'GET', path: url.pathname, query, status: 0, verb: 'unknown' };
     const contentType = request.headers['content-type'];
     if (contentType) record.contentType = contentType;
+    if (request.headers.accept) record.accept = request.headers.accept;
     this.requests.push(record);
     const body = await readBody(request);
     this.classify(record, url);
