@@ -100,7 +100,10 @@ export async function watchObjects(context: VerbContext, apiVersion: string, kin
       record('network');
       reject(error instanceof KubeApiError ? error : connection.networkError(error, target));
     });
-    options.signal?.addEventListener('abort', () => request.destroy(), { once: true });
+    // One signal lasts across a reflector's renewals: each watch takes its listener away again.
+    const abort = () => request.destroy();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    request.on('close', () => options.signal?.removeEventListener('abort', abort));
     request.end();
   });
 }

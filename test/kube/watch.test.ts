@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExpiredError, ForbiddenError, KubeClient, type WatchEvent } from '../../src/kube/index.js';
 import type { KubeObject } from '../../src/objects.js';
@@ -47,6 +48,29 @@ describe('KubeClient.watch', () => {
     const second: WatchEvent[] = [];
     await client.watch('v1', 'ConfigMap', { namespace: ns, resourceVersion: last, timeoutSeconds: 1 }, (event) => second.push(event));
     expect(summary(second)).toEqual(['ADDED ConfigMap/b=two']);
+  });
+
+  it('renewed on one abort signal, leaves no listener on it behind (a reflector renews for days)', async () => {
+    const ns = await cluster.newNamespace('watch');
+    const { resourceVersion } = await client.listPage('v1', 'ConfigMap', { namespace: ns });
+    const abort = new AbortController();
+    for (let renewal = 0; renewal < 3; renewal++) await client.watch('v1', 'ConfigMap', { namespace: ns, resourceVersion, timeoutSeconds: 1, signal: abort.signal }, () => {});
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('with metadataOnly, streams each object’s metadata without its data: a Secret’s values never arrive', async () => {
+    const ns = await cluster.newNamespace('watch');
+    const { resourceVersion } = await client.listPage('v1', 'Secret', { namespace: ns, metadataOnly: true });
+    const events: WatchEvent[] = [];
+    const abort = new AbortController();
+    const watching = client.watch('v1', 'Secret', { namespace: ns, resourceVersion, metadataOnly: true, signal: abort.signal }, (event) => events.push(event));
+    await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns, labels: { app: 'shop' } }, stringData: { password: 'not-in-the-watch' } });
+    await eventually(() => events.length > 0);
+    abort.abort();
+    await watching;
+    expect(events[0]).toMatchObject({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', labels: { app: 'shop' } } } });
+    expect(JSON.stringify(events)).not.toContain('not-in-the-watch');
+    expect(Object.keys(events[0]?.object ?? {}).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
   });
 
   it('rejects a compacted resourceVersion with ExpiredError (410): list again', async () => {
