@@ -4,19 +4,21 @@
  * the history list when the GitSync changes, and the diffs when its drift changes. Each burst of
  * changes becomes one `page` frame with the whole page model, sent only when it differs.
  */
-import type { KubeObject } from '../objects.js';
+import type { KubeObject, ObjectRef } from '../objects.js';
 import { isJsonObject } from '../objects.js';
 import type { HistorySummary } from '../history/index.js';
 import { describeError } from '../errors.js';
 import { GITSYNC_API_VERSION, GITSYNC_KIND } from '../well-known.js';
 import type { CollectionKey, CollectionPool, LiveCollection } from './live-collection.js';
-import { CHILD_KINDS, buildGitSyncPage, inventoryOf, type GitSyncPage } from './page-model.js';
+import { CHILD_KINDS, buildGitSyncPage, type GitSyncPage } from './page-model.js';
 import { coalesce } from './coalesce.js';
 import type { EventStream } from './sse.js';
 
-/** What the page reads besides watches: the history list, and the masked diffs by `Kind/ns/name`. */
+/** What the page reads besides watches: the history list, the inventory, and the masked diffs by `Kind/ns/name`. */
 export interface PageSources {
   history(namespace: string, name: string): Promise<HistorySummary[]>;
+  /** The managed objects (src/sync readInventory): for a summarized inventory, its history entry's. */
+  inventory(namespace: string, name: string, status: Record<string, unknown>): Promise<ObjectRef[]>;
   diffs(gitsync: KubeObject): Promise<Map<string, string>>;
 }
 
@@ -33,6 +35,9 @@ export async function streamGitSyncPage(pool: CollectionPool, sources: PageSourc
   const held = new Map<string, { collection: LiveCollection; release: () => void; unsubscribe: () => void }>();
   let history: HistorySummary[] = [];
   let historyKey = '';
+  let inventory: ObjectRef[] = [];
+  let inventoryKey = '';
+  let inventoryError: string | undefined;
   let diffs = new Map<string, string>();
   let diffKey = '';
   let diffError: string | undefined;
@@ -47,7 +52,7 @@ export async function streamGitSyncPage(pool: CollectionPool, sources: PageSourc
     const wanted = new Map<string, CollectionKey>();
     const add = (key: CollectionKey) => wanted.set(`${key.apiVersion}|${key.kind}|${key.namespace ?? ''}`, key);
     const namespaces = new Set<string>([namespace]);
-    for (const ref of object ? inventoryOf(object) : []) {
+    for (const ref of object ? inventory : []) {
       add({ apiVersion: ref.apiVersion, kind: ref.kind, ...(ref.namespace ? { namespace: ref.namespace } : {}) });
       if (ref.namespace) namespaces.add(ref.namespace);
     }
@@ -84,6 +89,20 @@ export async function streamGitSyncPage(pool: CollectionPool, sources: PageSourc
     }
   };
 
+  const refreshInventory = async (object: KubeObject) => {
+    // Read again only when what status says about it changes (a list, or a summary's revision).
+    const status = isJsonObject(object.status) ? object.status : {};
+    const key = JSON.stringify([status.inventory ?? null, status.inventorySummary ?? null]);
+    if (key === inventoryKey) return;
+    try {
+      inventory = await sources.inventory(namespace, name, status);
+      inventoryError = undefined;
+      inventoryKey = key;
+    } catch (error) {
+      inventoryError = `objects: ${describeError(error)}`;
+    }
+  };
+
   const refreshDiffs = async (object: KubeObject) => {
     const status = isJsonObject(object.status) ? object.status : {};
     const drift = isJsonObject(status.drift) && Array.isArray(status.drift.objects) ? status.drift.objects : [];
@@ -105,6 +124,7 @@ export async function streamGitSyncPage(pool: CollectionPool, sources: PageSourc
 
   const render = async () => {
     const object = gitsync();
+    if (object) await refreshInventory(object);
     follow(object);
     if (object) {
       await refreshHistory(object);
@@ -114,10 +134,12 @@ export async function streamGitSyncPage(pool: CollectionPool, sources: PageSourc
     await Promise.all([...held.values()].map((entry) => entry.collection.ready));
     const warnings = [...held.values(), own].map((entry) => entry.collection.error).filter((e): e is string => e !== undefined);
     if (historyError) warnings.push(historyError);
+    if (inventoryError) warnings.push(inventoryError);
     const frame: PageFrame = object
       ? {
           page: buildGitSyncPage({
             gitsync: object,
+            inventory,
             live: [...held.values()].filter((entry) => entry.collection.key.kind !== 'Event').flatMap((entry) => [...entry.collection.items.values()]),
             events: [...held.values()].filter((entry) => entry.collection.key.kind === 'Event').flatMap((entry) => [...entry.collection.items.values()]),
             history,

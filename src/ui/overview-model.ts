@@ -5,7 +5,7 @@
 import type { KubeObject } from '../objects.js';
 import { isJsonObject } from '../objects.js';
 import { viewGitSync } from '../gitsync/index.js';
-import { shortRevision } from '../sync/index.js';
+import { readStatusInventory, shortRevision } from '../sync/index.js';
 import { commitUrl } from './commit-link.js';
 
 /**
@@ -76,11 +76,18 @@ export function overviewRow(gitsync: KubeObject): OverviewRow {
     ...(view.lastSyncTime ? { lastSyncTime: view.lastSyncTime } : {}),
     ...(typeof status.lastSyncResult === 'string' ? { lastSyncResult: status.lastSyncResult } : {}),
     ...(newest && typeof newest.durationMs === 'number' ? { durationMs: newest.durationMs } : {}),
-    objects: Array.isArray(status.inventory) ? status.inventory.length : 0,
+    objects: objectCount(status),
     message: view.message,
   };
   row.state = rowState(row);
   return row;
+}
+
+/** How many objects the GitSync manages: its listed inventory, or the count of its summary (over 500). */
+function objectCount(status: Record<string, unknown>): number {
+  const inventory = readStatusInventory(status);
+  if (!inventory) return 0;
+  return 'entries' in inventory ? inventory.entries.length : inventory.summary.count;
 }
 
 function rowState(row: OverviewRow): RowState {

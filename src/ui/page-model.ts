@@ -10,7 +10,7 @@ import { assessHealth } from '../health/index.js';
 import { kindRank } from '../apply/index.js';
 import type { HistorySummary } from '../history/index.js';
 import { findLastGood } from '../history/index.js';
-import { parseInventoryEntry, shortRevision } from '../sync/index.js';
+import { listedInventory, shortRevision } from '../sync/index.js';
 import type { Condition } from '../gitsync/index.js';
 import { overviewRow, type OverviewRow } from './overview-model.js';
 import { commitUrl } from './commit-link.js';
@@ -76,6 +76,11 @@ export interface GitSyncPage {
 
 export interface PageInputs {
   gitsync: KubeObject;
+  /**
+   * The managed objects (src/sync readInventory): what status lists, or for a GitSync of more than
+   * 500 objects, whose status holds a summary, the history entry's. Default: what status lists.
+   */
+  inventory?: ObjectRef[];
   /** Live objects the page may show: the managed ones and their children, any order. */
   live: Iterable<KubeObject>;
   /** Events in the GitSync's namespace and the namespaces of its objects. */
@@ -95,13 +100,6 @@ export const CHILD_KINDS: ReadonlyArray<{ apiVersion: string; kind: string }> = 
   { apiVersion: 'batch/v1', kind: 'Job' },
 ];
 
-/** The managed objects' references, from the GitSync's status inventory. */
-export function inventoryOf(gitsync: KubeObject): ObjectRef[] {
-  const status = isJsonObject(gitsync.status) ? gitsync.status : {};
-  const entries = Array.isArray(status.inventory) ? status.inventory : [];
-  return entries.map((entry) => parseInventoryEntry(String(entry))).filter((ref): ref is ObjectRef => ref !== undefined);
-}
-
 export function buildGitSyncPage(inputs: PageInputs): GitSyncPage {
   const { gitsync } = inputs;
   const status = isJsonObject(gitsync.status) ? gitsync.status : {};
@@ -118,7 +116,7 @@ export function buildGitSyncPage(inputs: PageInputs): GitSyncPage {
       else byOwner.set(owner.uid, [object]);
     }
   }
-  const inventory = inventoryOf(gitsync);
+  const inventory = inputs.inventory ?? listedInventory(status);
   const managed = new Set(inventory.map((ref) => keyOf(ref.kind, ref.namespace, ref.name)));
   const groups = new Map<string, { rank: number; objects: ObjectNode[] }>();
   for (const ref of inventory) {

@@ -11,6 +11,7 @@ import type { KubeClient } from '../kube/index.js';
 import { HistoryStore } from '../history/index.js';
 import type { GitSource } from '../source/index.js';
 import { diffGitSync, maskedDiffText } from '../gitsync/index.js';
+import { readInventory } from '../sync/index.js';
 import { loadAssets } from './assets.js';
 import { matchRoute } from './routes.js';
 import { openEventStream } from './sse.js';
@@ -57,6 +58,7 @@ export async function startUiServer(options: UiServerOptions): Promise<RunningUi
   const pool = new CollectionPool(client);
   const sources: PageSources = {
     history: options.sources?.history ?? ((namespace, name) => new HistoryStore(client, namespace, name).list()),
+    inventory: options.sources?.inventory ?? ((namespace, name, status) => readInventory(client, namespace, name, status)),
     diffs:
       options.sources?.diffs ??
       (async (gitsync) => {

@@ -60,6 +60,12 @@ describe('an overview row', () => {
     expect(overviewRow(gitsync('f', { ...synced, health: 'Progressing' })).state).toBe('Progressing');
   });
 
+  it('counts the objects of a GitSync whose status summarizes its inventory (over 500 objects)', () => {
+    const { inventory: _listed, ...rest } = synced;
+    const summarized = { ...rest, inventorySummary: { count: 5000, kinds: [{ apiVersion: 'v1', kind: 'ConfigMap', count: 5000 }], revision: sha } };
+    expect(overviewRow(gitsync('big', summarized)).objects).toBe(5000);
+  });
+
   it('is Unknown before the agent has written any status', () => {
     expect(overviewRow(gitsync('new', {}))).toMatchObject({ state: 'Unknown', ready: 'Unknown', revision: '', objects: 0, message: '' });
   });

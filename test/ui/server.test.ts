@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HistoryStore } from '../../src/history/index.js';
 import { KubeClient } from '../../src/kube/index.js';
 import { GitSource } from '../../src/source/index.js';
 import { startUiServer, type RunningUi } from '../../src/ui/index.js';
@@ -80,6 +81,31 @@ describe.skipIf(simOnly.skip)('ferry ui server', { timeout: 240_000 }, () => {
     expect(creds.diff).toContain('***');
     everything.push(events.raw());
     events.close();
+  });
+
+  it('lists the objects of a GitSync whose status only counts them (over 500 objects): from the history entry its summary points to', async () => {
+    const name = 'big';
+    const sha = 'c'.repeat(40);
+    // Suspended: the agent leaves it as this spec writes it.
+    await bed.client.create(gitSync(ns, name, 'https://git.example/big.git', { suspend: true, source: { url: 'https://git.example/big.git', interval: '1h' } }));
+    const objects = ['big-a', 'big-b', 'big-c'].map((cm) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: cm, namespace: ns }, data: { value: '1' } }));
+    await new HistoryStore(bed.client, ns, name).record(
+      { revision: sha, action: 'sync', result: 'Succeeded', time: new Date().toISOString(), durationMs: 1, message: 'applied', objects, inventory: objects.map((o) => `ConfigMap/${ns}/${o.metadata.name}@v1`) },
+      10,
+    );
+    const inventorySummary = { count: 3, kinds: [{ apiVersion: 'v1', kind: 'ConfigMap', count: 3 }], revision: sha };
+    await bed.client.mergePatch({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name }, { status: { lastAppliedRevision: sha, inventorySummary } }, { subresource: 'status' });
+    // The overview counts them (it said 0 before).
+    const overview = readEvents(`${ui.url}api/overview/events`);
+    const rows = (f: { data: { rows?: unknown[]; upsert?: unknown[] } }) => (f.data.rows ?? f.data.upsert ?? []) as Array<{ name: string; objects: number }>;
+    const counted = await overview.next((f) => (f.event === 'snapshot' || f.event === 'rows') && rows(f).some((r) => r.name === name && r.objects > 0));
+    expect(rows(counted).find((r) => r.name === name)?.objects).toBe(3);
+    overview.close();
+    const events = readEvents(`${ui.url}api/gitsyncs/${ns}/${name}/events`);
+    const frame = await events.next((f) => f.event === 'page' && (f.data.page?.groups.length ?? 0) > 0);
+    expect(frame.data.page.groups.map((g: { kind: string; objects: Array<{ name: string }> }) => [g.kind, g.objects.map((o) => o.name)])).toEqual([['ConfigMap', ['big-a', 'big-b', 'big-c']]]);
+    events.close();
+    await bed.client.delete({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name });
   });
 
   it('sends no Secret value in any response or frame', async () => {
