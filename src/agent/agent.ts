@@ -129,7 +129,7 @@ export class Agent {
         if (gitsync === undefined || (this.options.shards && !mayHold(this.options.shards, key, gitsync))) return false;
         return !isSuspended(gitsync) || (isBeingDeleted(gitsync) && hasFinalizer(gitsync));
       },
-      run: (key, signal, place) => this.syncOne(key, signal, place),
+      run: (key, signal, place, lateMs) => this.syncOne(key, signal, place, lateMs),
       // A change during the sync that was not its own write was someone else's: look again.
       onRunEnd: (key) => {
         if (this.ownWrites.releaseHeld(key)) this.recheck(key);
@@ -340,7 +340,7 @@ export class Agent {
   }
 
   /** One reconcile of one GitSync, with status, events, metrics; the verdict sets its next run. */
-  private async syncOne(key: string, signal: AbortSignal, place: RunPlace): Promise<RunVerdict | undefined> {
+  private async syncOne(key: string, signal: AbortSignal, place: RunPlace, lateMs = 0): Promise<RunVerdict | undefined> {
     const { client } = this.options;
     const cached = this.gitsyncs.get(key);
     if (!cached) return undefined;
@@ -402,7 +402,7 @@ export class Agent {
       gitsync,
       request,
       signal,
-      { shareSource: !fresh, place },
+      { ...(fresh ? {} : { shareSource: { lateMs } }), place },
     );
     this.ownWrites.remember(key, outcome.changes);
     if (outcome.revision) this.followMovedSource(key, gitsync, commitOf(outcome.revision));

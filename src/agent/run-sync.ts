@@ -59,10 +59,12 @@ export interface SyncRun {
  */
 export interface RunSyncOptions {
   /**
-   * Share the Git answer of other GitSyncs on the same repository and ref while it is younger than
-   * this GitSync's interval (a poll). Off for a run someone asked for (a webhook, a spec change).
+   * Share the Git answer of other GitSyncs on the same repository and ref (a poll) when it was
+   * asked at most one interval before this poll was due: `lateMs` after it, when the queue fell
+   * behind, widens the window by as much, so a busy agent shares more rather than asking Git once
+   * per GitSync. Off for a run someone asked for (a webhook, a spec change).
    */
-  shareSource?: boolean;
+  shareSource?: { lateMs: number };
   /** The run's place among the agent's concurrent runs: its health wait gives it up meanwhile. */
   place?: WaitPlace;
 }
@@ -98,7 +100,7 @@ export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: R
       },
       ...(pin ? { pinnedEntry: pin.number } : {}),
       ...(asked ? { correctDrift: true } : {}),
-      ...(options.shareSource && !asked ? { sourceMaxAgeMs: settings.intervalMs } : {}),
+      ...(options.shareSource && !asked ? { sourceMaxAgeMs: settings.intervalMs + options.shareSource.lateMs } : {}),
       ...(deps.healthPollMs ? { pollIntervalMs: deps.healthPollMs } : {}),
       ...(options.place ? { place: options.place } : {}),
     });

@@ -19,8 +19,9 @@ export interface SyncSchedulerOptions {
    * Runs one key. The verdict sets its next due time; `undefined` means it did nothing (it was
    * suspended meanwhile) and is due again only when asked. A run that waits (a rollout's health)
    * gives its place back through `place` and takes one again before it goes on writing.
+   * `lateMs`: how long after its due time the run started (0 for a run someone asked for).
    */
-  run(key: string, signal: AbortSignal, place: RunPlace): Promise<RunVerdict | undefined>;
+  run(key: string, signal: AbortSignal, place: RunPlace, lateMs: number): Promise<RunVerdict | undefined>;
   /** After a run of `key` ended, before its follow-up (if any) is queued. */
   onRunEnd?(key: string): void;
 }
@@ -202,10 +203,12 @@ export class SyncScheduler {
       const slot = this.slots.get(key);
       if (!slot) continue;
       this.active++;
+      // 0: run now (asked for, or new). A due time passed long ago is a queue that fell behind.
+      const lateMs = slot.nextRunAt > 0 ? Math.max(0, Date.now() - slot.nextRunAt) : 0;
       // Not due again until this run ends and says when.
       slot.nextRunAt = Number.POSITIVE_INFINITY;
       slot.abort = new AbortController();
-      slot.running = this.runOne(key, slot, slot.abort.signal);
+      slot.running = this.runOne(key, slot, slot.abort.signal, lateMs);
     }
   }
 
@@ -235,11 +238,11 @@ export class SyncScheduler {
     };
   }
 
-  private async runOne(key: string, slot: Slot, signal: AbortSignal): Promise<void> {
+  private async runOne(key: string, slot: Slot, signal: AbortSignal, lateMs: number): Promise<void> {
     let verdict: RunVerdict | undefined;
     const place = this.placeOf();
     try {
-      verdict = await this.options.run(key, signal, place);
+      verdict = await this.options.run(key, signal, place, lateMs);
     } catch {
       // `run` reports its own failures; an escaped error still counts as one.
       verdict = { failed: true, intervalMs: 60_000 };

@@ -87,6 +87,37 @@ describe('SyncScheduler', () => {
     expect(bed.runsOf('a/healthy')).toBeGreaterThan(bed.runsOf('a/failing'));
   });
 
+  it('tells a poll how late a full queue started it, so it may share an older Git answer by as much; a new key is never late', async () => {
+    const runs: Array<{ key: string; lateMs: number; at: number }> = [];
+    let releaseLong: (() => void) | undefined;
+    const scheduler = new SyncScheduler({
+      concurrency: 1,
+      mayStart: () => true,
+      run: async (key, _signal, _place, lateMs) => {
+        runs.push({ key, lateMs, at: Date.now() });
+        // The long run holds the only place while the poll's due time passes.
+        if (key === 'a/long') await new Promise<void>((resolve) => (releaseLong = resolve));
+        return { failed: false, intervalMs: key === 'a/poll' ? 10 : 3_600_000 };
+      },
+    });
+    scheduler.start();
+    scheduler.track('a/poll');
+    scheduler.startDue();
+    await eventually(() => runs.length > 0);
+    scheduler.track('a/long');
+    scheduler.startDue();
+    await eventually(() => releaseLong !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const releasedAt = Date.now();
+    releaseLong?.();
+    await eventually(() => runs.some((run) => run.key === 'a/poll' && run.at >= releasedAt));
+    await scheduler.stop(0);
+    expect(runs[0]).toMatchObject({ key: 'a/poll', lateMs: 0 });
+    expect(runs.find((run) => run.key === 'a/long')?.lateMs).toBe(0);
+    // Due about 11 ms after its run before the long one started, it waited the 200 ms out.
+    expect(runs.find((run) => run.key === 'a/poll' && run.at >= releasedAt)?.lateMs).toBeGreaterThanOrEqual(100);
+  });
+
   it('runs a change-prompted recheck a second later, at most three in 30 s', async () => {
     const bed = recordingScheduler();
     bed.scheduler.start();
