@@ -83,6 +83,15 @@ export function refOfObject(context: VerbContext, object: KubeObject, resource: 
   return resolvedRef(context, { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) }, resource);
 }
 
+/**
+ * An object as a metadata-only answer should hold it: its own apiVersion and kind (not the
+ * server's PartialObjectMetadata) and its metadata, whatever else a server that ignored the
+ * metadata-only Accept header sent (a Secret's data).
+ */
+export function metadataOnly(object: KubeObject, resource: ApiResource): KubeObject {
+  return { apiVersion: resource.apiVersion, kind: resource.kind, metadata: object.metadata };
+}
+
 /** List items (and some answers) come without apiVersion and kind: fill them in so every object stands alone. */
 export function withKind(object: KubeObject, resource: ApiResource): KubeObject {
   if (object && typeof object === 'object' && (!object.kind || !object.apiVersion)) {

@@ -1,5 +1,5 @@
 import type { KubeObject, ObjectMeta } from '../objects.js';
-import { collectionPath, request, withKind, type VerbContext } from './context.js';
+import { collectionPath, metadataOnly, request, withKind, type VerbContext } from './context.js';
 import type { ApiResource } from './discovery.js';
 import { KubeApiError } from './errors.js';
 
@@ -42,16 +42,16 @@ export async function listObjects(context: VerbContext, apiVersion: string, kind
 /** One page of a list; with `metadataOnly`, each item is an ObjectMetadata (see listMetadata). */
 export async function listPage(context: VerbContext, apiVersion: string, kind: string, options: ListOptions & { continue?: string; metadataOnly?: boolean } = {}): Promise<ListPage> {
   const resource = await context.discovery.resourceFor(apiVersion, kind);
-  const { metadataOnly, ...query } = options;
+  const { metadataOnly: _notAQueryParameter, ...query } = options;
   let list: RawList;
   try {
-    list = await fetchPage(context, resource, kind, query, metadataOnly ? METADATA_LIST_ACCEPT : undefined);
+    list = await fetchPage(context, resource, kind, query, options.metadataOnly ? METADATA_LIST_ACCEPT : undefined);
   } catch (error) {
     // 406 Not Acceptable: this server lists full objects only; ask again for those (trimmed below).
-    if (!(metadataOnly && error instanceof KubeApiError && error.status === 406)) throw error;
+    if (!(options.metadataOnly && error instanceof KubeApiError && error.status === 406)) throw error;
     list = await fetchPage(context, resource, kind, query, undefined);
   }
-  const items = (list.items ?? []).map((item) => (metadataOnly ? { apiVersion: resource.apiVersion, kind: resource.kind, metadata: item.metadata } : withKind(item, resource)));
+  const items = (list.items ?? []).map((item) => (options.metadataOnly ? metadataOnly(item, resource) : withKind(item, resource)));
   const next = list.metadata?.continue;
   return { items, ...(next ? { continue: next } : {}), resourceVersion: list.metadata?.resourceVersion ?? '' };
 }

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../objects.js';
 import { parseBody, type ApiCall } from './connection.js';
-import { asIdentity, collectionPath, withKind, type VerbContext } from './context.js';
+import { asIdentity, collectionPath, metadataOnly, withKind, type VerbContext } from './context.js';
 import { forbiddenAs } from './impersonation.js';
 import { KubeApiError, TimeoutError, describeTarget, errorFromResponse } from './errors.js';
 
@@ -84,7 +84,7 @@ export async function watchObjects(context: VerbContext, apiVersion: string, kin
           }
           resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
           if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
-            const object = options.metadataOnly ? { apiVersion: resource.apiVersion, kind: resource.kind, metadata: event.object.metadata } : withKind(event.object, resource);
+            const object = options.metadataOnly ? metadataOnly(event.object, resource) : withKind(event.object, resource);
             onEvent({ type: event.type, object });
           }
         }
