@@ -105,6 +105,9 @@ describe('a controller writing status concurrently', () => {
   });
 
   it('writes status right after every list, so a patch guarded by the listed version conflicts', async () => {
+    // The rollout settles on its own a moment after the create; wait for it (read from the store,
+    // not the server, so the wait itself prompts no status write) lest it land after the GET below.
+    await eventually(() => (sim.getObject('apps/v1', 'Deployment', 'web', 'busy')?.status as any)?.availableReplicas === 1);
     const [listed] = (await client.listPage('apps/v1', 'Deployment', { namespace: 'busy' })).items as KubeObject[];
     const guarded = [
       { op: 'test' as const, path: '/metadata/resourceVersion', value: listed?.metadata.resourceVersion },
