@@ -185,7 +185,9 @@ export default async function scaleBenchmark(): Promise<void> {
     const port = await freePort();
     const heapLog = join(cacheDir, 'heap.log');
     const args = [...(process.env.FERRY_BENCH_AGENT_LOG ? ['--verbose'] : []), 'agent', '--allow-insecure-http', '--kubeconfig', sim.kubeconfigPath, '--port', String(port), '--cache-dir', join(cacheDir, 'git'), ...(size.concurrency ? ['--concurrency', String(size.concurrency)] : [])];
-    agent = spawn(process.execPath, ['--expose-gc', '--import', join(ROOT, 'bench/support/heap-probe.mjs'), join(ROOT, 'dist/cli/main.js'), ...args], {
+    // A CPU profile of the agent goes to $FERRY_BENCH_AGENT_PROFILE when it is set (open it in DevTools).
+    const profile = process.env.FERRY_BENCH_AGENT_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.FERRY_BENCH_AGENT_PROFILE] : [];
+    agent = spawn(process.execPath, [...profile, '--expose-gc', '--import', join(ROOT, 'bench/support/heap-probe.mjs'), join(ROOT, 'dist/cli/main.js'), ...args], {
       // The agent's JSON log goes to $FERRY_BENCH_AGENT_LOG when it is set (where the time went).
       stdio: ['ignore', process.env.FERRY_BENCH_AGENT_LOG ? openSync(process.env.FERRY_BENCH_AGENT_LOG, 'w') : 'ignore', 'inherit'],
       env: { ...process.env, FERRY_BENCH_HEAP_LOG: heapLog },
