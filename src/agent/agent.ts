@@ -13,9 +13,9 @@ import { addFinalizer, finalizeGitSync, hasFinalizer, isBeingDeleted, type Prune
 import { GitSyncIntake, gitSyncKey } from './gitsync-intake.js';
 import { ManagedObjectWatcher, kindKey, type KindRef, type ObjectChange } from './live-watch.js';
 import { managedKindsOf, managedKindsOfAll } from './managed-kinds.js';
-import { AgentMetrics } from './metrics.js';
+import { AgentMetrics, type GitSyncLabels } from './metrics.js';
 import { OwnWrites } from './own-writes.js';
-import { recordOutcomeMetrics, reportOutcome } from './report.js';
+import { reportOutcome } from './report.js';
 import { hasNewRequest, isSuspended, requestSnapshotOf, type RequestSnapshot } from './requests.js';
 import { runSync } from './run-sync.js';
 import { isAssigned, mayHold, type ShardView } from './shard-gate.js';
@@ -28,6 +28,9 @@ export { GITSYNC_API_VERSION, REQUESTED_AT_ANNOTATION, ROLLBACK_TO_ANNOTATION } 
 
 /** The Event reason when a deleted GitSync's objects were pruned. */
 const PRUNED_REASON = 'Pruned';
+
+/** The labels of a GitSync's metric series. */
+const seriesOf = (gitsync: KubeObject): GitSyncLabels => ({ namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name });
 
 /** Hears every outcome (chat notifications subscribe here); must not throw or block. */
 export type OutcomeListener = (gitsync: KubeObject, settings: SyncSettings, outcome: SyncOutcome) => void;
@@ -114,7 +117,7 @@ export class Agent {
       ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
       ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
       onObserved: (gitsync) => this.onGitSyncObserved(gitsync),
-      onDeleted: (key) => this.onGitSyncDeleted(key),
+      onDeleted: (key, gitsync) => this.onGitSyncDeleted(key, gitsync),
       onSettled: () => {
         this.watchManagedKinds();
         this.scheduler.startDue();
@@ -234,6 +237,8 @@ export class Agent {
       if (owner !== undefined && owner !== shards.identity && !this.revoked.has(key)) this.revoke(key);
     } else if (owner !== shards.identity && mayHold(shards, key, gitsync)) {
       this.scheduler.runSoon(key); // its lock was released, or its holder is gone
+    } else if (owner !== undefined && owner !== shards.identity) {
+      this.metrics.forgetGitSync(seriesOf(gitsync)); // another replica reconciles it (and reports it) now
     } else {
       this.handBackIfMoved(key); // a release that lost a race (or failed) is tried again at each look
     }
@@ -263,6 +268,7 @@ export class Agent {
       const released = await releaseShardLock(client, fresh, shards.identity);
       if (released) {
         this.gitsyncs.refresh(released);
+        this.metrics.forgetGitSync(seriesOf(released));
         this.logger.info({ gitsync: key }, 'handed the GitSync over to the replica it is assigned to');
       }
     })().catch((error: unknown) => this.logger.warn({ err: describeError(error), gitsync: key }, 'cannot release the GitSync; retrying at the next change'));
@@ -284,7 +290,8 @@ export class Agent {
     return taken;
   }
 
-  private onGitSyncDeleted(key: string): void {
+  private onGitSyncDeleted(key: string, gitsync: KubeObject): void {
+    this.metrics.forgetGitSync(seriesOf(gitsync));
     this.scheduler.forget(key);
     this.ownWrites.forget(key);
     this.seen.delete(key);
@@ -407,11 +414,12 @@ export class Agent {
     this.ownWrites.remember(key, outcome.changes);
     if (outcome.revision) this.followMovedSource(key, gitsync, commitOf(outcome.revision));
     logger.info({ revision: outcome.revision, result: outcome.result, reason: outcome.reason, durationMs: outcome.durationMs }, outcome.message);
-    recordOutcomeMetrics(this.metrics, gitsync, outcome);
     const verdict = { failed: outcome.result === 'Failed', intervalMs: settings?.intervalMs ?? 60_000, ...(settings?.schedule ? { schedule: settings.schedule } : {}) };
     // Leadership (or membership) was lost during the run, or the GitSync moved to another
-    // replica: that one may be writing it already.
+    // replica: that one may be writing it already (and reports it).
     if (this.term !== term || this.revoked.has(key)) return { ...verdict, cancelled: true };
+    // A run that outlived its GitSync (deleted meanwhile) brings no series back.
+    if (this.gitsyncs.get(key)) this.metrics.recordOutcome(seriesOf(gitsync), outcome);
     try {
       await reportOutcome(client, gitsync, outcome, request, pinnedRevision);
     } catch (error) {
@@ -465,7 +473,7 @@ export class Agent {
       }
       const { outcome } = finalization;
       logger.warn({ result: outcome.result, reason: outcome.reason }, outcome.message);
-      recordOutcomeMetrics(this.metrics, gitsync, outcome);
+      this.metrics.recordOutcome(seriesOf(gitsync), outcome);
       await reportOutcome(client, gitsync, outcome, requestSnapshotOf(gitsync), undefined).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'cannot write GitSync status or event'));
     } catch (error) {
       logger.warn({ err: describeError(error) }, 'cannot finish deleting the GitSync; retrying');

@@ -19,8 +19,8 @@ export interface GitSyncIntakeOptions {
   watchTimeoutSeconds?: number;
   /** A GitSync was listed or changed (also when it did not change: a list repeats everything). */
   onObserved(gitsync: KubeObject): void;
-  /** A GitSync is gone. */
-  onDeleted(key: string): void;
+  /** A GitSync is gone (`gitsync`: as it was last seen). */
+  onDeleted(key: string, gitsync: KubeObject): void;
   /** A list or a watch event was taken in: a good moment to look at what became due. */
   onSettled(): void;
 }
@@ -184,7 +184,9 @@ export class GitSyncIntake {
   }
 
   private forget(key: string): void {
-    if (!this.known.delete(key)) return;
-    this.options.onDeleted(key);
+    const known = this.known.get(key);
+    if (!known) return;
+    this.known.delete(key);
+    this.options.onDeleted(key, known.gitsync);
   }
 }

@@ -1,5 +1,17 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestEvent } from '../kube/index.js';
+import type { SyncOutcome } from '../sync/index.js';
+
+/** The labels that name one GitSync on its series. */
+export interface GitSyncLabels {
+  namespace: string;
+  name: string;
+}
+
+interface SeriesSeen {
+  results: Set<string>;
+  reasons: Map<string, { result: string; reason: string }>;
+}
 
 /** The agent's Prometheus metrics, on a registry of its own (no global state). */
 export class AgentMetrics {
@@ -72,6 +84,50 @@ export class AgentMetrics {
       if (report) this.shardMembers.set(report.members);
     },
   });
+
+  /** The GitSyncs with series, and the `result` and `result reason` label values theirs were given: what forgetting one removes. */
+  private readonly outcomesSeen = new Map<string, SeriesSeen>();
+
+  /** The sync metrics of one reconcile's outcome. */
+  recordOutcome(gitsync: GitSyncLabels, outcome: SyncOutcome): void {
+    const labels = { namespace: gitsync.namespace, name: gitsync.name };
+    this.syncDuration.observe({ ...labels, result: outcome.result }, outcome.durationMs / 1000);
+    this.syncTotal.inc({ ...labels, result: outcome.result, reason: outcome.reason });
+    this.driftedObjects.set(labels, outcome.driftCorrected ? 0 : outcome.drift.length);
+    if (outcome.result === 'Synced' || outcome.result === 'Unchanged') this.lastSuccess.set(labels, Date.now() / 1000);
+    const seen = this.seenFor(labels);
+    seen.results.add(outcome.result);
+    seen.reasons.set(`${outcome.result} ${outcome.reason}`, { result: outcome.result, reason: outcome.reason });
+  }
+
+  recordFetch(gitsync: GitSyncLabels, seconds: number): void {
+    this.gitFetchDuration.observe({ namespace: gitsync.namespace, name: gitsync.name }, seconds);
+    this.seenFor(gitsync);
+  }
+
+  /**
+   * Removes every series of a GitSync this replica no longer reconciles (deleted, or handed to
+   * another replica): a gauge left behind would report drift, or an old success, forever.
+   */
+  forgetGitSync(gitsync: GitSyncLabels): void {
+    const labels = { namespace: gitsync.namespace, name: gitsync.name };
+    const key = `${labels.namespace}/${labels.name}`;
+    const seen = this.outcomesSeen.get(key);
+    if (!seen) return;
+    this.outcomesSeen.delete(key);
+    for (const result of seen.results) this.syncDuration.remove({ ...labels, result });
+    for (const { result, reason } of seen.reasons.values()) this.syncTotal.remove({ ...labels, result, reason });
+    this.driftedObjects.remove(labels);
+    this.lastSuccess.remove(labels);
+    this.gitFetchDuration.remove(labels);
+  }
+
+  private seenFor(gitsync: GitSyncLabels): SeriesSeen {
+    const key = `${gitsync.namespace}/${gitsync.name}`;
+    let seen = this.outcomesSeen.get(key);
+    if (!seen) this.outcomesSeen.set(key, (seen = { results: new Set(), reasons: new Map() }));
+    return seen;
+  }
 
   /** A hook for KubeClient.onRequest. */
   recordKubeRequest = (event: RequestEvent): void => {

@@ -4,18 +4,8 @@ import { GITSYNC_API_VERSION, GITSYNC_KIND } from '../well-known.js';
 import type { KubeClient } from '../kube/index.js';
 import type { SyncOutcome } from '../sync/index.js';
 import { recordEvent } from './events.js';
-import type { AgentMetrics } from './metrics.js';
 import type { RequestSnapshot } from './requests.js';
 import { statusChanged, statusFromOutcome } from './status.js';
-
-/** The sync metrics of one outcome. */
-export function recordOutcomeMetrics(metrics: AgentMetrics, gitsync: KubeObject, outcome: SyncOutcome): void {
-  const labels = { namespace: gitsync.metadata.namespace ?? 'default', name: gitsync.metadata.name };
-  metrics.syncDuration.observe({ ...labels, result: outcome.result }, outcome.durationMs / 1000);
-  metrics.syncTotal.inc({ ...labels, result: outcome.result, reason: outcome.reason });
-  metrics.driftedObjects.set(labels, outcome.driftCorrected ? 0 : outcome.drift.length);
-  if (outcome.result === 'Synced' || outcome.result === 'Unchanged') metrics.lastSuccess.set(labels, Date.now() / 1000);
-}
 
 /**
  * Writes what a reconcile found onto its GitSync: the status (only when it changed, or to

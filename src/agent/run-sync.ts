@@ -96,7 +96,7 @@ export async function runSync(deps: RunSyncDeps, gitsync: KubeObject, request: R
     outcome = await reconcile(settings, { client, git: deps.git, logger: deps.logger, tenancy: deps.tenancy, ...caches }, {
       signal,
       onEvent: (event) => {
-        if (event.type === 'source') deps.metrics.gitFetchDuration.observe(labels, (Date.now() - started) / 1000);
+        if (event.type === 'source') deps.metrics.recordFetch(labels, (Date.now() - started) / 1000);
       },
       ...(pin ? { pinnedEntry: pin.number } : {}),
       ...(asked ? { correctDrift: true } : {}),

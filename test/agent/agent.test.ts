@@ -165,6 +165,21 @@ describe('the agent, end to end', () => {
     expect(metrics).toContain('nodejs_eventloop_lag_seconds');
   });
 
+  it('exports the series of a GitSync only while it exists: a deleted one leaves /metrics', async () => {
+    const ns = await bed.cluster.newNamespace('agent');
+    const repo = await bed.git.createRepo(ns);
+    const sha = await repo.commitAndPush({ 'deploy/cfg.yaml': configMap('cfg', 'one') });
+    await bed.client.create(gitSync(ns, 'shop', repo.url));
+    await eventually(async () => (await status(ns, 'shop')).lastAppliedRevision === sha);
+    const scrape = async () => (await (await fetch(`http://127.0.0.1:${agentPort}/metrics`)).text()).split('\n').filter((line) => line.includes(`namespace="${ns}"`));
+    const names = (lines: string[]) => [...new Set(lines.map((line) => line.slice(0, line.indexOf('{'))))].sort();
+    expect(names(await scrape())).toEqual(['ferry_drifted_objects', 'ferry_git_fetch_duration_seconds_bucket', 'ferry_git_fetch_duration_seconds_count', 'ferry_git_fetch_duration_seconds_sum', 'ferry_last_successful_sync_timestamp_seconds', 'ferry_sync_duration_seconds_bucket', 'ferry_sync_duration_seconds_count', 'ferry_sync_duration_seconds_sum', 'ferry_sync_total']);
+    await bed.client.delete({ apiVersion: 'ferry.dev/v1alpha1', kind: 'GitSync', namespace: ns, name: 'shop' });
+    await eventually(async () => (await getGitSync(ns, 'shop')) === null);
+    // A stale gauge would keep alerting on drift of a GitSync that is gone.
+    await eventually(async () => (await scrape()).length === 0);
+  });
+
   it('reports an unreachable Git server as SourceUnavailable and prunes nothing', async () => {
     const ns = await bed.cluster.newNamespace('agent');
     const repo = await bed.git.createRepo(ns);

@@ -263,6 +263,18 @@ describe.skipIf(simOnly.skip)('several agent replicas sharing the GitSyncs (--sh
       if (moving.includes(ns)) expect({ ns, seen }).toEqual({ ns, seen: seen[0] === before ? [before, fourth.identity] : [fourth.identity] });
       else expect({ ns, seen: seen.filter((w) => w !== before) }).toEqual({ ns, seen: [] });
     }
+    // Each replica's /metrics speaks of the GitSyncs it holds now, and of no others: the old
+    // owner of a moved GitSync dropped its series (a gauge left behind would report it twice).
+    // (The new owner's first sync of a GitSync may still be on its way after taking its lock.)
+    const reportedBy = async (replica: Replica) => {
+      const metrics = await (await fetch(`http://127.0.0.1:${replica.server.port}/metrics`)).text();
+      return namespaces.filter((ns) => metrics.includes(`ferry_drifted_objects{namespace="${ns}",name="app"}`));
+    };
+    const held = (replica: Replica) => namespaces.filter((ns) => rendezvousOwner(key(ns), all) === replica.identity);
+    for (const replica of [...replicas, fourth]) {
+      await eventually(async () => (await reportedBy(replica)).join() === held(replica).join(), WAIT_MS, 250).catch(() => undefined);
+      expect({ replica: replica.identity, reported: await reportedBy(replica) }).toEqual({ replica: replica.identity, reported: held(replica) });
+    }
     await deleteGitSyncs(namespaces);
   });
 
