@@ -23,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../src/kube/index.js';
 import type { KubeObject } from '../src/objects.js';
 import { gitSyncCrd } from '../test/agent/harness.js';
-import { startGitServer } from '../test/support/git-server.js';
 import { startKubeSim, type KubeSim, type RecordedRequest } from '../test/support/kube-sim/index.js';
+import { startGitServerProcess } from './support/git-server-process.js';
 import { heading, report } from './support/measure.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -161,7 +161,8 @@ export default async function scaleBenchmark(): Promise<void> {
   );
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   const sim = await startKubeSim({ controllerDelayMs: 5, crdEstablishDelayMs: 5 });
-  const git = await startGitServer();
+  // The Git server in a process of its own: see support/git-server-process.ts.
+  const git = await startGitServerProcess();
   const client = KubeClient.fromConfig({ kubeconfig: sim.kubeconfigPath, maxConcurrent: 32 });
   const cacheDir = mkdtempSync(join(tmpdir(), 'ferry-bench-scale-'));
   let agent: ChildProcess | undefined;
@@ -172,11 +173,9 @@ export default async function scaleBenchmark(): Promise<void> {
     // The repositories: each holds one directory of `objects` ConfigMaps per GitSync on it.
     const repos: string[] = [];
     for (let r = 0; r < size.repos; r++) {
-      const repo = await git.createRepo(`repo-${r}`);
       const files: Record<string, string> = {};
       for (let a = 0; a < perRepo; a++) for (let o = 0; o < size.objects; o++) files[`apps/app-${a}/cm-${o}.yaml`] = configMap(`cm-${o}`, `${r}-${a}-${o}`);
-      await repo.commitAndPush(files, 'initial');
-      repos.push(repo.url);
+      repos.push(await git.createRepoWith(`repo-${r}`, files, 'initial'));
     }
     const namespaces = Array.from({ length: size.gitsyncs }, (_, i) => `tenant-${i}`);
     const batches = <T>(items: T[], n: number) => Array.from({ length: Math.ceil(items.length / n) }, (_, i) => items.slice(i * n, i * n + n));
@@ -197,7 +196,7 @@ export default async function scaleBenchmark(): Promise<void> {
 
     // Cold start: every GitSync created at once, with a 1 m interval (no re-poll during the start).
     sim.resetRequests();
-    git.resetRequests();
+    await git.resetRequests();
     const start = performance.now();
     const created = namespaces.map((namespace, i) => gitSync(namespace, repos[i % size.repos] as string, `apps/app-${Math.floor(i / size.repos)}`, '1m'));
     for (const batch of batches(created, 32)) await Promise.all(batch.map((object) => client.create(object)));
@@ -213,7 +212,7 @@ export default async function scaleBenchmark(): Promise<void> {
     );
     const coldMs = performance.now() - start;
     const coldRequests = [...sim.requests];
-    const coldGit = [...git.requests];
+    const coldGit = await git.requests();
     const coldMemory = memoryOf(pid);
     await sleep(6000); // one probe sample after the start
     const coldProbe = probeSamples(heapLog);
@@ -239,7 +238,7 @@ export default async function scaleBenchmark(): Promise<void> {
     await until(async () => (await reconcilesSoFar(port)) >= afterPatch + size.gitsyncs, 3_600_000, 'one run of each GitSync after the interval change', 1000);
     const probeBefore = probeSamples(heapLog).length;
     sim.resetRequests();
-    git.resetRequests();
+    await git.resetRequests();
     const windowStart = performance.now();
     const reconcilesBefore = await reconcilesSoFar(port);
     let polls = 0;
@@ -254,7 +253,7 @@ export default async function scaleBenchmark(): Promise<void> {
     );
     const windowMs = performance.now() - windowStart;
     const pollRequests = [...sim.requests];
-    const pollGit = [...git.requests];
+    const pollGit = await git.requests();
     const end = memoryOf(pid);
     await sleep(6000);
     const pollProbe = probeSamples(heapLog).slice(probeBefore);

@@ -176,6 +176,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const server = options.tls
     ? https.createServer({ cert: ca, key: readFileSync(join(TLS_DIR, 'server.key')) }, handler)
     : http.createServer(handler);
+  // kube-apiserver keeps an idle connection 90 s (its http.Server IdleTimeout); Node's default of
+  // 5 s closed connections that clients were just reusing (ECONNRESET on a create after a pause).
+  server.keepAliveTimeout = 90_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
