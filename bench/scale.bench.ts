@@ -74,6 +74,8 @@ interface ProbeSample {
   heap: number;
   maxDelayNs: number;
   p99DelayNs: number;
+  /** The heap V8 had reserved before the probe's GC: RSS follows it, not the heap in use. */
+  heapTotal: number;
 }
 
 function probeSamples(file: string): ProbeSample[] {
@@ -88,8 +90,8 @@ function probeSamples(file: string): ProbeSample[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [at, heap, max, p99] = line.split(' ').map(Number);
-      return { at: at as number, heap: heap as number, maxDelayNs: max ?? 0, p99DelayNs: p99 ?? 0 };
+      const [at, heap, max, p99, , heapTotal] = line.split(' ').map(Number);
+      return { at: at as number, heap: heap as number, maxDelayNs: max ?? 0, p99DelayNs: p99 ?? 0, heapTotal: heapTotal ?? 0 };
     });
 }
 
@@ -226,6 +228,7 @@ export default async function scaleBenchmark(): Promise<void> {
     report('  fetches (POST git-upload-pack)', coldGit.filter((r) => r.service === 'git-upload-pack' && r.method === 'POST').length);
     against('agent peak RSS', coldMemory.peakMiB, 'MiB', '< 250 MiB');
     report('agent heap after GC', (coldProbe.at(-1)?.heap ?? 0) / MiB, 'MiB');
+    report('agent V8 heap reserved (heapTotal), largest', Math.max(0, ...coldProbe.map((s) => s.heapTotal)) / MiB, 'MiB');
     report('event-loop delay, worst 5 s window max', Math.max(0, ...coldProbe.map((s) => s.maxDelayNs)) / 1e6, 'ms');
     report('event-loop delay, worst 5 s window p99', Math.max(0, ...coldProbe.map((s) => s.p99DelayNs)) / 1e6, 'ms');
 
@@ -275,6 +278,7 @@ export default async function scaleBenchmark(): Promise<void> {
     for (const [key, count] of byVerbAndResource(pollRequests).slice(0, 8)) report(`    ${key}`, count);
     report('agent heap after GC, after those polls', (pollProbe.at(-1)?.heap ?? 0) / MiB, 'MiB');
     report('agent heap after GC, median over the window', median(pollProbe.map((s) => s.heap)) / MiB, 'MiB');
+    report('agent V8 heap reserved (heapTotal), largest', Math.max(0, ...pollProbe.map((s) => s.heapTotal)) / MiB, 'MiB');
     report('agent RSS after those polls', end.rssMiB, 'MiB');
     against('agent peak RSS (whole run)', end.peakMiB, 'MiB', '< 250 MiB');
     report('event-loop delay, worst 5 s window max', Math.max(0, ...pollProbe.map((s) => s.maxDelayNs)) / 1e6, 'ms');
