@@ -414,12 +414,13 @@ export class Agent {
     this.ownWrites.remember(key, outcome.changes);
     if (outcome.revision) this.followMovedSource(key, gitsync, commitOf(outcome.revision));
     logger.info({ revision: outcome.revision, result: outcome.result, reason: outcome.reason, durationMs: outcome.durationMs }, outcome.message);
+    // A GitSync that moved to another replica is that replica's to report; one deleted during
+    // the run gets no series back.
+    if (!this.revoked.has(key) && this.gitsyncs.get(key)) this.metrics.recordOutcome(seriesOf(gitsync), outcome);
     const verdict = { failed: outcome.result === 'Failed', intervalMs: settings?.intervalMs ?? 60_000, ...(settings?.schedule ? { schedule: settings.schedule } : {}) };
     // Leadership (or membership) was lost during the run, or the GitSync moved to another
-    // replica: that one may be writing it already (and reports it).
+    // replica: that one may be writing it already.
     if (this.term !== term || this.revoked.has(key)) return { ...verdict, cancelled: true };
-    // A run that outlived its GitSync (deleted meanwhile) brings no series back.
-    if (this.gitsyncs.get(key)) this.metrics.recordOutcome(seriesOf(gitsync), outcome);
     try {
       await reportOutcome(client, gitsync, outcome, request, pinnedRevision);
     } catch (error) {
