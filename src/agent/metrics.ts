@@ -8,10 +8,10 @@ export interface GitSyncLabels {
   name: string;
 }
 
-interface SeriesSeen {
-  results: Set<string>;
-  reasons: Map<string, { result: string; reason: string }>;
-}
+/** The `result` and `reason` label values one GitSync's outcomes were given, by `result reason`. */
+type OutcomesSeen = Map<string, { result: string; reason: string }>;
+
+const seriesKey = (gitsync: GitSyncLabels) => `${gitsync.namespace}/${gitsync.name}`;
 
 /** The agent's Prometheus metrics, on a registry of its own (no global state). */
 export class AgentMetrics {
@@ -85,8 +85,8 @@ export class AgentMetrics {
     },
   });
 
-  /** The GitSyncs with series, and the `result` and `result reason` label values theirs were given: what forgetting one removes. */
-  private readonly outcomesSeen = new Map<string, SeriesSeen>();
+  /** The GitSyncs with series, by `namespace/name`, and their outcomes' label values: what forgetting one removes. */
+  private readonly outcomesSeen = new Map<string, OutcomesSeen>();
 
   /** The sync metrics of one reconcile's outcome. */
   recordOutcome(gitsync: GitSyncLabels, outcome: SyncOutcome): void {
@@ -95,9 +95,7 @@ export class AgentMetrics {
     this.syncTotal.inc({ ...labels, result: outcome.result, reason: outcome.reason });
     this.driftedObjects.set(labels, outcome.driftCorrected ? 0 : outcome.drift.length);
     if (outcome.result === 'Synced' || outcome.result === 'Unchanged') this.lastSuccess.set(labels, Date.now() / 1000);
-    const seen = this.seenFor(labels);
-    seen.results.add(outcome.result);
-    seen.reasons.set(`${outcome.result} ${outcome.reason}`, { result: outcome.result, reason: outcome.reason });
+    this.seenFor(labels).set(`${outcome.result} ${outcome.reason}`, { result: outcome.result, reason: outcome.reason });
   }
 
   recordFetch(gitsync: GitSyncLabels, seconds: number): void {
@@ -111,21 +109,21 @@ export class AgentMetrics {
    */
   forgetGitSync(gitsync: GitSyncLabels): void {
     const labels = { namespace: gitsync.namespace, name: gitsync.name };
-    const key = `${labels.namespace}/${labels.name}`;
+    const key = seriesKey(labels);
     const seen = this.outcomesSeen.get(key);
     if (!seen) return;
     this.outcomesSeen.delete(key);
-    for (const result of seen.results) this.syncDuration.remove({ ...labels, result });
-    for (const { result, reason } of seen.reasons.values()) this.syncTotal.remove({ ...labels, result, reason });
+    for (const result of new Set([...seen.values()].map((outcome) => outcome.result))) this.syncDuration.remove({ ...labels, result });
+    for (const { result, reason } of seen.values()) this.syncTotal.remove({ ...labels, result, reason });
     this.driftedObjects.remove(labels);
     this.lastSuccess.remove(labels);
     this.gitFetchDuration.remove(labels);
   }
 
-  private seenFor(gitsync: GitSyncLabels): SeriesSeen {
-    const key = `${gitsync.namespace}/${gitsync.name}`;
+  private seenFor(gitsync: GitSyncLabels): OutcomesSeen {
+    const key = seriesKey(gitsync);
     let seen = this.outcomesSeen.get(key);
-    if (!seen) this.outcomesSeen.set(key, (seen = { results: new Set(), reasons: new Map() }));
+    if (!seen) this.outcomesSeen.set(key, (seen = new Map()));
     return seen;
   }
 
