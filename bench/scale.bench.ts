@@ -90,7 +90,7 @@ function probeSamples(file: string): ProbeSample[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [at, heap, max, p99, , heapTotal] = line.split(' ').map(Number);
+      const [at, heap, max, p99, heapTotal] = line.split(' ').map(Number);
       return { at: at as number, heap: heap as number, maxDelayNs: max ?? 0, p99DelayNs: p99 ?? 0, heapTotal: heapTotal ?? 0 };
     });
 }
